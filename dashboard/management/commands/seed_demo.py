@@ -1,0 +1,47 @@
+import secrets
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from environments.models import (
+    Environment,
+    Membership,
+    Organization,
+    Project,
+    Role,
+    create_environment,
+    create_organization,
+    create_project,
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo user, organization, project and environments (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Set the demo user's password to this.")
+
+    @transaction.atomic
+    def handle(self, *args, password=None, **options):
+        user, created = User.objects.get_or_create(username="demo")
+        if created or password:
+            password = password or secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        organization = Organization.objects.filter(slug="demo").first()
+        if organization is None:
+            organization = create_organization(name="demo", admin=user)
+        Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": Role.ADMIN}
+        )
+        project = Project.objects.filter(organization=organization, slug="demo").first()
+        if project is None:
+            project = create_project(organization=organization, name="demo", by=user)
+        for name, is_production in (("development", False), ("production", True)):
+            if not Environment.objects.filter(project=project, slug=name).exists():
+                create_environment(project=project, name=name, is_production=is_production, by=user)
+        if password:
+            self.stdout.write(f"Demo user: demo / {password}")
+        else:
+            self.stdout.write("Demo data already present; password unchanged (use --password).")

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.sign_out, name="logout"),
+    path("accounts/signup/", views.sign_up, name="signup"),
+    path("quickstart/", views.quickstart, name="quickstart"),
+    path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
+    path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
+]

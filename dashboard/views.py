@@ -1,0 +1,154 @@
+from django.contrib.auth import login, logout
+from django.contrib.auth.views import LoginView
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from audit.models import Action, record
+from dashboard.forms import SignInForm, SignUpForm
+from dashboard.quickstart import Quickstart
+from environments.access import OrgRequest, membership_required
+from environments.forms import EnvironmentForm, ProjectForm
+from environments.models import (
+    Organization,
+    create_environment,
+    create_organization,
+    create_project,
+)
+from keys.views import verify_url
+
+
+class SignInView(LoginView):
+    """Django's sign-in, recording each success and each real failed attempt."""
+
+    template_name = "dashboard/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        for organization in Organization.objects.for_user(user):
+            record(
+                action=Action.SIGN_IN, organization=organization, actor=user, request=self.request
+            )
+        return response
+
+    def form_invalid(self, form):
+        username = form.data.get("username", "").strip()
+        if username and form.data.get("password"):
+            record_failed_sign_in(self.request, username)
+        return super().form_invalid(form)
+
+
+def record_failed_sign_in(request, username):
+    """Into the chain of each organization the username belongs to, else the shared chain."""
+    organizations = list(Organization.objects.filter(memberships__user__username=username))
+    for organization in organizations or [None]:
+        record(
+            action=Action.SIGN_IN_FAILED,
+            organization=organization,
+            actor=None,
+            actor_name=username,
+            request=request,
+            metadata={"username": username},
+        )
+
+
+@require_POST
+def sign_out(request):
+    if request.user.is_authenticated:
+        for organization in Organization.objects.for_user(request.user):
+            record(
+                action=Action.SIGN_OUT,
+                organization=organization,
+                actor=request.user,
+                request=request,
+            )
+    logout(request)
+    return redirect("dashboard:login")
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            create_organization(name=form.cleaned_data["organization"], admin=user, request=request)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("dashboard:quickstart")
+    status = 422 if request.method == "POST" else 200
+    return TemplateResponse(request, "dashboard/signup.html", {"form": form}, status=status)
+
+
+@require_safe
+@membership_required
+def home(request: OrgRequest):
+    quickstart = Quickstart(request.membership.organization)
+    return redirect("environments:projects" if quickstart.has_key else "dashboard:quickstart")
+
+
+def render_quickstart(request: OrgRequest, *, project_form=None, environment_form=None, status=200):
+    quickstart = Quickstart(request.membership.organization)
+    template = "dashboard/quickstart.html"
+    if request.htmx:
+        template += "#steps"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            "quickstart": quickstart,
+            "project_form": project_form or ProjectForm(),
+            "environment_form": environment_form or EnvironmentForm(),
+            "verify_url": verify_url(request),
+        },
+        status=status,
+    )
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+@membership_required
+def quickstart(request: OrgRequest):
+    return render_quickstart(request)
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@membership_required(allow="can_create_projects")
+def quickstart_project(request: OrgRequest):
+    form = ProjectForm(request.POST)
+    if not form.is_valid():
+        return render_quickstart(request, project_form=form, status=422)
+    create_project(
+        organization=request.membership.organization,
+        name=form.cleaned_data["name"],
+        by=request.user,
+        request=request,
+    )
+    return render_quickstart(request) if request.htmx else redirect("dashboard:quickstart")
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@membership_required(allow="can_create_projects")
+def quickstart_environment(request: OrgRequest):
+    project = Quickstart(request.membership.organization).project
+    form = EnvironmentForm(request.POST)
+    if project is None or not form.is_valid():
+        if project is None:
+            form.add_error(None, "Create a project first.")
+        return render_quickstart(request, environment_form=form, status=422)
+    create_environment(
+        project=project,
+        name=form.cleaned_data["name"],
+        is_production=form.cleaned_data["is_production"],
+        by=request.user,
+        request=request,
+    )
+    return render_quickstart(request) if request.htmx else redirect("dashboard:quickstart")

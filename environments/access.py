@@ -1,0 +1,53 @@
+"""Who is asking, in which organization, with what role: resolved once per request."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django_htmx.middleware import HtmxDetails
+
+from environments.models import Membership
+
+SESSION_KEY = "organization_id"
+
+
+class OrgRequest(HttpRequest):
+    """A signed-in request inside one organization (see `membership_required`)."""
+
+    htmx: HtmxDetails
+    membership: Membership
+
+
+def current_membership(request):
+    """The membership the session has chosen, else the user's oldest one."""
+    memberships = Membership.objects.for_user(request.user).order_by("created_at", "id")
+    chosen = request.session.get(SESSION_KEY)
+    membership = (chosen and memberships.filter(organization_id=chosen).first()) or (
+        memberships.first()
+    )
+    if membership and membership.organization_id != chosen:
+        request.session[SESSION_KEY] = membership.organization_id
+    return membership
+
+
+def membership_required(view=None, *, allow=None):
+    """Sign-in, then an organization; `allow` names the Membership capability the view needs
+    (e.g. "can_create_keys"), answered with 403 when the role lacks it."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            membership = current_membership(request)
+            if membership is None:
+                return TemplateResponse(request, "dashboard/no_organization.html", status=403)
+            if allow and not getattr(membership, allow):
+                raise PermissionDenied(f"Your role ({membership.role}) cannot do this.")
+            request.membership = membership
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view else decorator

@@ -1,0 +1,24 @@
+from django import forms
+
+from environments.models import Environment, Project
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name"]
+        labels = {"name": "Project name"}
+        widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
+
+
+class EnvironmentForm(forms.ModelForm):
+    class Meta:
+        model = Environment
+        fields = ["name", "is_production"]
+        labels = {"name": "Environment name", "is_production": "Production"}
+        help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
+        widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
+
+
+class SwitchOrganizationForm(forms.Form):
+    organization = forms.IntegerField()

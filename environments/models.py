@@ -1,0 +1,216 @@
+"""Tenancy: organizations, their members, projects and environments.
+
+Every query a view makes starts from what the signed-in user may see (`for_user`), so an
+access check cannot be forgotten: anything outside answers 404.
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.text import slugify
+
+from audit.models import Action, record
+
+
+def unique_slug(name, taken, *, fallback):
+    """A slug for `name` that is not in the queryset `taken` (which filters on slug)."""
+    base = slugify(name)[:40] or fallback
+    slug, n = base, 2
+    while taken.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(memberships__user=user)
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user).select_related("organization")
+
+
+class Membership(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.role})"
+
+    # The role matrix of DESIGN.md section 7, in one place.
+    @property
+    def can_create_keys(self):
+        return self.role in (Role.ADMIN, Role.MEMBER)
+
+    @property
+    def can_create_projects(self):
+        return self.role in (Role.ADMIN, Role.MEMBER)
+
+    @property
+    def can_grant_manage(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(organization__memberships__user=user)
+
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="project_slug_in_org")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class EnvironmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(project__organization__memberships__user=user)
+
+    def for_organization(self, organization):
+        return self.filter(project__organization=organization)
+
+
+class Environment(models.Model):
+    DEFAULT_RATE_LIMIT = 600  # requests per key per minute, unless the key says otherwise
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="environments")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50)
+    is_production = models.BooleanField(default=False)
+    default_rate_limit = models.PositiveIntegerField(default=DEFAULT_RATE_LIMIT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EnvironmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_production", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "slug"], name="environment_slug_in_project")
+        ]
+
+    def __str__(self):
+        return f"{self.project.name} / {self.name}"
+
+    @property
+    def organization(self):
+        return self.project.organization
+
+    @property
+    def key_tag(self):
+        """The tag every key of this environment carries, so a leaked key says where it works."""
+        return "live" if self.is_production else "test"
+
+
+def create_organization(*, name, admin, request=None):
+    """A new organization with `admin` as its first admin; records the sign-up."""
+    with transaction.atomic():
+        organization = Organization.objects.create(
+            name=name, slug=unique_slug(name, Organization.objects, fallback="org")
+        )
+        Membership.objects.create(organization=organization, user=admin, role=Role.ADMIN)
+        record(
+            action=Action.SIGN_UP,
+            organization=organization,
+            actor=admin,
+            target=organization,
+            request=request,
+        )
+    return organization
+
+
+def create_project(*, organization, name, by, request=None):
+    with transaction.atomic():
+        project = Project.objects.create(
+            organization=organization,
+            name=name,
+            slug=unique_slug(name, organization.projects.all(), fallback="project"),
+            created_by=by,
+        )
+        record(
+            action=Action.PROJECT_CREATED,
+            organization=organization,
+            actor=by,
+            target=project,
+            project=project,
+            request=request,
+        )
+    return project
+
+
+def create_environment(*, project, name, is_production=False, by, request=None):
+    with transaction.atomic():
+        environment = Environment.objects.create(
+            project=project,
+            name=name,
+            slug=unique_slug(name, project.environments.all(), fallback="env"),
+            is_production=is_production,
+            created_by=by,
+        )
+        record(
+            action=Action.ENVIRONMENT_CREATED,
+            organization=project.organization_id,
+            actor=by,
+            target=environment,
+            project=project,
+            environment=environment,
+            request=request,
+            metadata={"is_production": is_production},
+        )
+    return environment

@@ -1,0 +1,91 @@
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from environments.access import SESSION_KEY, OrgRequest, membership_required
+from environments.forms import EnvironmentForm, ProjectForm, SwitchOrganizationForm
+from environments.models import Membership, Project, create_environment, create_project
+
+
+def project_for(request: OrgRequest, slug):
+    """A project of the current organization, or 404."""
+    projects = Project.objects.for_organization(request.membership.organization)
+    return get_object_or_404(projects, slug=slug)
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required
+def project_list(request: OrgRequest):
+    organization = request.membership.organization
+    form = ProjectForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not request.membership.can_create_projects:
+            raise PermissionDenied("Viewers cannot create projects.")
+        if form.is_valid():
+            project = create_project(
+                organization=organization,
+                name=form.cleaned_data["name"],
+                by=request.user,
+                request=request,
+            )
+            return redirect("environments:project", project.slug)
+        status = 422
+    projects = Project.objects.for_organization(organization).prefetch_related("environments")
+    return TemplateResponse(
+        request,
+        "environments/project_list.html",
+        {"projects": projects, "form": form},
+        status=status,
+    )
+
+
+@require_safe
+@membership_required
+def project_detail(request: OrgRequest, slug):
+    project = project_for(request, slug)
+    return TemplateResponse(
+        request,
+        "environments/project_detail.html",
+        {
+            "project": project,
+            "environments": project.environments.all(),
+            "form": EnvironmentForm(),
+        },
+    )
+
+
+@require_POST
+@membership_required(allow="can_create_projects")
+def environment_create(request: OrgRequest, slug):
+    project = project_for(request, slug)
+    form = EnvironmentForm(request.POST)
+    if form.is_valid():
+        environment = create_environment(
+            project=project,
+            name=form.cleaned_data["name"],
+            is_production=form.cleaned_data["is_production"],
+            by=request.user,
+            request=request,
+        )
+        return redirect("keys:environment", project.slug, environment.slug)
+    return TemplateResponse(
+        request,
+        "environments/project_detail.html",
+        {"project": project, "environments": project.environments.all(), "form": form},
+        status=422,
+    )
+
+
+@require_POST
+@membership_required
+def switch_organization(request: OrgRequest):
+    form = SwitchOrganizationForm(request.POST)
+    if form.is_valid():
+        membership = get_object_or_404(
+            Membership.objects.for_user(request.user),
+            organization_id=form.cleaned_data["organization"],
+        )
+        request.session[SESSION_KEY] = membership.organization_id
+    return redirect("dashboard:home")

@@ -1,0 +1,53 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from environments.models import Environment
+from keys.models import Kind, issue_api_key
+
+
+class Command(BaseCommand):
+    help = "Issue a service key and print it, alone, on stdout (the only time it is shown)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--project", required=True, help="Project slug.")
+        parser.add_argument("--environment", required=True, help="Environment slug.")
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--write", action="store_true", help="Grant write as well as read.")
+        parser.add_argument("--manage", action="store_true", help="Grant key management.")
+        parser.add_argument("--expires-in", type=int, metavar="DAYS")
+        parser.add_argument(
+            "--organization",
+            help="Organization slug; needed only when the project slug exists in several.",
+        )
+
+    def handle(self, *args, **options):
+        environments = Environment.objects.select_related("project").filter(
+            project__slug=options["project"], slug=options["environment"]
+        )
+        if options["organization"]:
+            environments = environments.filter(project__organization__slug=options["organization"])
+        found = list(environments[:2])
+        if not found:
+            raise CommandError(
+                f"No environment {options['environment']!r} in project {options['project']!r}."
+            )
+        if len(found) > 1:
+            raise CommandError(
+                f"Project {options['project']!r} exists in several organizations: "
+                "name one with --organization."
+            )
+        days = options["expires_in"]
+        if days is not None and days < 1:
+            raise CommandError("--expires-in must be a whole number of days, 1 or more.")
+        _, plaintext = issue_api_key(
+            environment=found[0],
+            name=options["name"],
+            by=None,
+            kind=Kind.SERVICE,
+            write=options["write"],
+            manage=options["manage"],
+            expires_at=timezone.now() + timedelta(days=days) if days else None,
+        )
+        self.stdout.write(plaintext)

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from keys.models import ApiKey, revoke_api_key
+
+
+class Command(BaseCommand):
+    help = "Revoke a key by its public id (key_…); it fails verification from the next request."
+
+    def add_arguments(self, parser):
+        parser.add_argument("key_id", help="The key's public id, e.g. key_AbCd1234EfGh5678.")
+        parser.add_argument("--reason", required=True)
+
+    def handle(self, *args, key_id, reason, **options):
+        key = ApiKey.objects.select_related("environment__project").filter(public_id=key_id)
+        key = key.first()
+        if key is None:
+            raise CommandError(f"No key {key_id!r}.")
+        if not revoke_api_key(key=key, by=None, reason=reason):
+            raise CommandError(f"Key {key_id} was already revoked on {key.revoked_at:%Y-%m-%d}.")
+        self.stdout.write(f"Revoked {key.public_id} ({key.hint}).")

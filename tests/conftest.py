@@ -1,0 +1,120 @@
+"""Personas and tenants shared by every test module.
+
+alice is an admin of Acme, bob a member, victor a viewer; charlie is an admin of Globex, the
+organization next door, and must never see anything of Acme's.
+"""
+
+import os
+
+import pytest
+from django.contrib.auth.models import User
+
+from environments.models import (
+    Membership,
+    Role,
+    create_environment,
+    create_organization,
+    create_project,
+)
+from keys.models import issue_api_key
+
+# pytest-playwright runs an event loop in the main thread; Django refuses sync ORM calls
+# there unless told that this is intended.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def make_user(username):
+    return User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice")
+
+
+@pytest.fixture
+def acme(alice):
+    return create_organization(name="Acme", admin=alice)
+
+
+def join(organization, username, role):
+    user = make_user(username)
+    Membership.objects.create(organization=organization, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def bob(acme):
+    return join(acme, "bob", Role.MEMBER)
+
+
+@pytest.fixture
+def victor(acme):
+    return join(acme, "victor", Role.VIEWER)
+
+
+@pytest.fixture
+def charlie(db):
+    return make_user("charlie")
+
+
+@pytest.fixture
+def globex(charlie):
+    return create_organization(name="Globex", admin=charlie)
+
+
+@pytest.fixture
+def project(acme, alice):
+    return create_project(organization=acme, name="Billing API", by=alice)
+
+
+@pytest.fixture
+def development(project, alice):
+    return create_environment(project=project, name="development", by=alice)
+
+
+@pytest.fixture
+def production(project, alice):
+    return create_environment(project=project, name="production", is_production=True, by=alice)
+
+
+@pytest.fixture
+def globex_environment(globex, charlie):
+    project = create_project(organization=globex, name="Secret Project", by=charlie)
+    return create_environment(project=project, name="production", is_production=True, by=charlie)
+
+
+@pytest.fixture
+def api_key(development, alice):
+    """(key, plaintext) of a read-only key in Acme's development environment."""
+    return issue_api_key(environment=development, name="CI deploys", by=alice)
+
+
+@pytest.fixture
+def htmx():
+    """Headers that make a test-client request look like htmx's."""
+    return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"]}
