@@ -4,9 +4,11 @@ alice is an admin of Acme, bob a member, victor a viewer; charlie is an admin of
 organization next door, and must never see anything of Acme's.
 """
 
+import functools
 import os
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
 from environments.models import (
@@ -33,8 +35,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@functools.cache
+def fast_hash():
+    return make_password(PASSWORD, hasher="md5")
+
+
 def make_user(username):
-    return User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    return User.objects.create(
+        username=username, email=f"{username}@example.com", password=fast_hash()
+    )
 
 
 @pytest.fixture

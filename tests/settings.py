@@ -11,3 +11,19 @@ from config.settings import *  # noqa: F403
 # Manifest storage needs collectstatic; the live server serves static files from the finders.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+
+# WhiteNoise serves from the finders here, as under runserver; there is no collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+
+# Fixture users get a cheap hash so each test does not pay Argon2's 100 MB, 2-pass cost;
+# anything signing up or changing a password still goes through Argon2 (first in the list).
+PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: F405
+
+# On SQLite the test database is a real file, so a test can search the bytes on disk.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"keydesk-test-{os.getpid()}.sqlite3")
+    }

@@ -1,0 +1,89 @@
+from django.urls import reverse
+
+from keys.models import issue_api_key
+
+
+def tab_url(environment):
+    return reverse("keys:environment", args=[environment.project.slug, environment.slug])
+
+
+def login(client, user):
+    client.force_login(user)
+
+
+def test_it_lists_the_environments_keys(client, alice, api_key, development):
+    key, plaintext = api_key
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert key.name in html
+    assert key.hint in html
+    assert "alice" in html
+    assert ">active<" in html
+    assert plaintext not in html
+
+
+def test_it_lists_only_that_environments_keys(client, alice, development, production):
+    issue_api_key(environment=production, name="live one", by=alice)
+    issue_api_key(environment=development, name="test one", by=alice)
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert "test one" in html
+    assert "live one" not in html
+
+
+def test_it_shows_status_and_expiry(client, alice, development):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from keys.models import revoke_api_key
+
+    revoked, _ = issue_api_key(environment=development, name="gone", by=alice)
+    revoke_api_key(key=revoked, by=alice, reason="test")
+    issue_api_key(
+        environment=development,
+        name="old",
+        by=alice,
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert ">revoked<" in html
+    assert ">expired<" in html
+
+
+def test_it_answers_htmx_with_the_table_alone(client, alice, api_key, development, htmx):
+    login(client, alice)
+    response = client.get(tab_url(development), **htmx)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="key-table"')
+    assert 'hx-trigger="keyCreated from:body"' in html
+    assert api_key[0].hint in html
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_it_offers_new_api_key_to_members_not_viewers(client, bob, victor, development):
+    login(client, bob)
+    assert "New API Key" in client.get(tab_url(development)).content.decode()
+    login(client, victor)
+    html = client.get(tab_url(development)).content.decode()
+    assert "New API Key" not in html
+    assert "API keys" in html
+
+
+def test_another_organization_gets_404(client, charlie, globex, development):
+    login(client, charlie)
+    assert client.get(tab_url(development)).status_code == 404
+
+
+def test_an_unknown_environment_gets_404(client, alice, development):
+    login(client, alice)
+    url = reverse("keys:environment", args=[development.project.slug, "nope"])
+    assert client.get(url).status_code == 404
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, development):
+    response = client.get(tab_url(development))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("dashboard:login"))

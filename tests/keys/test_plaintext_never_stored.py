@@ -1,0 +1,148 @@
+"""A key's plaintext lives in the one response that creates it, and nowhere else.
+
+Keys are created the two ways a person can (the dashboard, in a real browser, and the
+`create_api_key` command); then the database (every table, and on SQLite the files on disk),
+the sessions, the cache, the captured logs and every dashboard page are searched for them.
+"""
+
+import io
+import logging
+import pickle
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from playwright.sync_api import expect
+
+from keys.models import ApiKey
+from keys.tokens import KEY_RE
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("href", "hx-get"):
+            if tag in ("a", "div", "ol", "button") and attrs.get(name):
+                self.found.append(attrs[name])
+
+
+def crawl(client, start="/", limit=200):
+    """Every same-site page reachable from `start` by links and htmx GETs: {url: html}."""
+    pages, queue = {}, [start]
+    while queue and len(pages) < limit:
+        url = queue.pop(0)
+        if url in pages:
+            continue
+        plain = client.get(url, follow=True)
+        fragment = client.get(url, HTTP_HX_REQUEST="true")
+        pages[url] = plain.content.decode() + fragment.content.decode()
+        parser = Links()
+        parser.feed(plain.content.decode())
+        for link in parser.found:
+            absolute = urljoin(url, link)
+            parts = urlsplit(absolute)
+            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith("/static/"):
+                continue
+            queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return pages
+
+
+def database_text():
+    """Every row of every table, as text."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            chunks.extend(repr(row) for row in cursor.fetchall())
+    for session in Session.objects.all():
+        chunks.append(repr(session.get_decoded()))
+    return "\n".join(chunks)
+
+
+def database_files():
+    """The SQLite test database's files (with its WAL), or nothing on another database."""
+    if connection.vendor != "sqlite":
+        return b""
+    name = Path(connection.settings_dict["NAME"])
+    return b"".join(p.read_bytes() for p in name.parent.glob(name.name + "*"))
+
+
+def cache_text():
+    cache = caches["default"]
+    store = getattr(cache, "_cache", {})  # local memory: the only cache the suite runs with
+    return "\n".join(f"{k}={pickle.loads(v)!r}" for k, v in store.items())  # noqa: S301
+
+
+def test_no_plaintext_key_outlives_its_creating_response(
+    live_server, page, alice, development, production, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    secrets = []
+
+    # 1. Through the dashboard, in the browser.
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/projects/billing-api/environments/development/keys/")
+    for name in ("browser one", "browser two"):
+        page.get_by_role("link", name="New API Key").click()
+        page.get_by_label("API Key Name").fill(name)
+        page.get_by_role("button", name="Create").click()
+        field = page.locator("input[data-secret]")
+        expect(field).to_have_value(KEY_RE)
+        secrets.append(field.input_value())
+        page.get_by_role("button", name="Copy").click()
+        page.get_by_role("button", name="Close").click()
+        expect(page.locator("dialog")).to_have_count(0)
+
+    # 2. Through the command.
+    for environment in ("development", "production"):
+        out = io.StringIO()
+        call_command(
+            "create_api_key",
+            project="billing-api",
+            environment=environment,
+            name=f"command {environment}",
+            write=True,
+            stdout=out,
+        )
+        assert KEY_RE.fullmatch(out.getvalue().strip())
+        secrets.append(out.getvalue().strip())
+
+    assert ApiKey.objects.count() == len(secrets) == len(set(secrets)) == 4
+
+    # 3. Search everywhere the plaintext could have been left.
+    client = Client()
+    alice.refresh_from_db()  # signing in upgraded her password hash, and so her session hash
+    client.force_login(alice)
+    pages = crawl(client)
+    assert any("/keys/" in url for url in pages), "the crawl never reached a keys tab"
+    for key in ApiKey.objects.all():
+        assert key.hint in "".join(pages.values()), f"{key.hint} is not listed anywhere"
+
+    haystacks = {
+        "database rows": database_text(),
+        "database files": database_files().decode("latin-1"),
+        "cache": cache_text(),
+        "logs": caplog.text,
+        **{f"page {url}": html for url, html in pages.items()},
+    }
+    for secret in secrets:
+        body = secret[len("kd_test_") : -6]  # the random part alone, in case of reformatting
+        for where, text in haystacks.items():
+            assert secret not in text, f"a plaintext key was found in {where}"
+            assert body not in text, f"a key's random part was found in {where}"
