@@ -1,12 +1,14 @@
+from environments.models import Membership
+
+
 def navigation(request):
     """The organization the page is in, and the others the user may switch to."""
     membership = getattr(request, "membership", None)
     if membership is None:
         return {}
+    memberships = Membership.objects.for_user(request.user).order_by("created_at", "id")
     others = [
-        m.organization
-        for m in request.user.memberships.select_related("organization")
-        if m.organization_id != membership.organization_id
+        m.organization for m in memberships if m.organization_id != membership.organization_id
     ]
     return {
         "membership": membership,

@@ -1,4 +1,5 @@
 from django.contrib.auth import login, logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.db import transaction
 from django.shortcuts import redirect
@@ -19,6 +20,8 @@ from environments.models import (
 )
 from keys.views import verify_url
 
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
 
 class SignInView(LoginView):
     """Django's sign-in, recording each success and each real failed attempt."""
@@ -30,27 +33,32 @@ class SignInView(LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        for organization in Organization.objects.for_user(user):
+        for organization in chains_of(user.get_username()):
             record(
                 action=Action.SIGN_IN, organization=organization, actor=user, request=self.request
             )
         return response
 
     def form_invalid(self, form):
-        username = form.data.get("username", "").strip()
+        # Bounded like the field itself: the raw POST could carry megabytes into the log.
+        username = form.data.get("username", "").strip()[:USERNAME_MAX_LENGTH]
         if username and form.data.get("password"):
             record_failed_sign_in(self.request, username)
         return super().form_invalid(form)
 
 
+def chains_of(username):
+    """The organizations whose chains record this account's sign-ins: each one it belongs
+    to, else [None], the chain of events with no organization (so no attempt goes unlogged)."""
+    return list(Organization.objects.filter(memberships__user__username=username)) or [None]
+
+
 def record_failed_sign_in(request, username):
-    """Into the chain of each organization the username belongs to, else the shared chain."""
-    organizations = list(Organization.objects.filter(memberships__user__username=username))
-    for organization in organizations or [None]:
+    for organization in chains_of(username):
         record(
             action=Action.SIGN_IN_FAILED,
             organization=organization,
-            actor=None,
+            actor=request.user,  # anonymous: the attempt is not the system's doing
             actor_name=username,
             request=request,
             metadata={"username": username},
@@ -60,7 +68,7 @@ def record_failed_sign_in(request, username):
 @require_POST
 def sign_out(request):
     if request.user.is_authenticated:
-        for organization in Organization.objects.for_user(request.user):
+        for organization in chains_of(request.user.get_username()):
             record(
                 action=Action.SIGN_OUT,
                 organization=organization,
@@ -75,7 +83,8 @@ def sign_out(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("dashboard:home")
-    form = SignUpForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             user = form.save()

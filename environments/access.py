@@ -43,9 +43,10 @@ def membership_required(view=None, *, allow=None):
             membership = current_membership(request)
             if membership is None:
                 return TemplateResponse(request, "dashboard/no_organization.html", status=403)
+            # Set before the role check, so the 403 page still shows the organization.
+            request.membership = membership
             if allow and not getattr(membership, allow):
                 raise PermissionDenied(f"Your role ({membership.role}) cannot do this.")
-            request.membership = membership
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -18,7 +18,8 @@ def project_for(request: OrgRequest, slug):
 @membership_required
 def project_list(request: OrgRequest):
     organization = request.membership.organization
-    form = ProjectForm(request.POST or None)
+    # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
+    form = ProjectForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not request.membership.can_create_projects:

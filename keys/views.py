@@ -60,7 +60,7 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     else:
         choices = environment_choices(membership.organization)
     form = KeyCreateForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         environments=choices,
         can_grant_manage=membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},

@@ -6,10 +6,8 @@ from django.db import transaction
 
 from environments.models import (
     Environment,
-    Membership,
     Organization,
     Project,
-    Role,
     create_environment,
     create_organization,
     create_project,
@@ -29,12 +27,12 @@ class Command(BaseCommand):
             password = password or secrets.token_urlsafe(12)
             user.set_password(password)
             user.save(update_fields=["password"])
-        organization = Organization.objects.filter(slug="demo").first()
+        # Only the demo user's own "demo": never join someone's real organization of that name.
+        organization = (
+            Organization.objects.for_user(user).filter(name="demo").order_by("pk").first()
+        )
         if organization is None:
             organization = create_organization(name="demo", admin=user)
-        Membership.objects.get_or_create(
-            organization=organization, user=user, defaults={"role": Role.ADMIN}
-        )
         project = Project.objects.filter(organization=organization, slug="demo").first()
         if project is None:
             project = create_project(organization=organization, name="demo", by=user)
