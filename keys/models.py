@@ -1,6 +1,10 @@
 """API keys: issued once, stored only as a digest, and known afterwards by their hint."""
 
+import contextlib
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -42,14 +46,17 @@ class ApiKeyQuerySet(models.QuerySet):
     def for_organization(self, organization):
         return self.filter(environment__project__organization=organization)
 
+    # `revoked_at` is when a revocation takes effect: a rotated key's may lie in the future.
     def revoked(self):
-        return self.filter(revoked_at__isnull=False)
+        return self.filter(revoked_at__lte=timezone.now())
 
     def expired(self):
-        return self.filter(revoked_at__isnull=True, expires_at__lte=timezone.now())
+        now = timezone.now()
+        return self.exclude(revoked_at__lte=now).filter(expires_at__lte=now)
 
     def active(self):
-        return self.filter(revoked_at__isnull=True).exclude(expires_at__lte=timezone.now())
+        now = timezone.now()
+        return self.exclude(revoked_at__lte=now).exclude(expires_at__lte=now)
 
     def with_related(self):
         return self.select_related("environment__project", "created_by")
@@ -94,6 +101,8 @@ class ApiKey(models.Model):
     rotated_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the first refused use after expiry is recorded, so that is recorded once.
+    expiry_recorded = models.BooleanField(default=False, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -132,81 +141,200 @@ class ApiKey(models.Model):
 
     @property
     def status(self):
-        if self.revoked_at is not None:
+        now = timezone.now()
+        if self.revoked_at is not None and self.revoked_at <= now:
             return Status.REVOKED
-        if self.expires_at is not None and self.expires_at <= timezone.now():
+        if self.expires_at is not None and self.expires_at <= now:
             return Status.EXPIRED
         return Status.ACTIVE
+
+    @property
+    def revokes_later(self):
+        """A rotated key still inside its grace window."""
+        return self.revoked_at is not None and self.revoked_at > timezone.now()
 
     @property
     def is_usable(self):
         return self.status == Status.ACTIVE
 
-    def revoke(self, *, by=None, reason=""):
-        """Stop the key for good; the record stays. Returns False if it was already revoked."""
-        updated = ApiKey.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_by=by, revoked_reason=reason[:200]
+    def revoke(self, *, by=None, reason="", at=None):
+        """Stop the key for good (now, or `at`); the record stays.
+
+        Returns False if it was already revoked by then."""
+        at = at or timezone.now()
+        pending = models.Q(revoked_at__isnull=True) | models.Q(revoked_at__gt=at)
+        updated = ApiKey.objects.filter(pending, pk=self.pk).update(
+            revoked_at=at, revoked_by=by, revoked_reason=reason[:200]
         )
         self.refresh_from_db(fields=["revoked_at", "revoked_by", "revoked_reason"])
         return bool(updated)
 
 
-def issue_api_key(
-    *,
-    environment,
-    name,
-    by,
-    kind=Kind.PERSONAL,
-    write=False,
-    manage=False,
-    expires_at=None,
-    description="",
-    request=None,
-):
-    """Issue a key and record it, in one transaction. `by` is a user, or None for a command."""
+class KeyUsage(models.Model):
+    """Requests a key made on one day (UTC), flushed from the cache about once a minute."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    requests = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_key", "day"], name="one_usage_a_day")]
+        ordering = ["-day"]
+
+    def __str__(self):
+        return f"{self.api_key_id} on {self.day}: {self.requests}"
+
+    @classmethod
+    def flush(cls, key_pk, day, counter):
+        """Move the count held under cache key `counter` into the day's row."""
+        count = cache.get(counter) or 0
+        if not count:
+            return
+        with contextlib.suppress(ValueError):  # expired meanwhile: count what was read
+            cache.decr(counter, count)
+        usage, _ = cls.objects.get_or_create(api_key_id=key_pk, day=day)
+        cls.objects.filter(pk=usage.pk).update(requests=models.F("requests") + count)
+
+
+def record_expiry(key_pk, request=None):
+    """Record, once, that an expired key was presented and refused."""
     with transaction.atomic():
-        key, plaintext = ApiKey.issue(
-            environment=environment,
-            name=name,
-            created_by=by,
-            kind=kind,
-            write=write,
-            manage=manage,
-            expires_at=expires_at,
-            description=description,
-        )
+        if not ApiKey.objects.filter(pk=key_pk, expiry_recorded=False).update(expiry_recorded=True):
+            return
+        key = ApiKey.objects.select_related("environment__project").get(pk=key_pk)
+        environment = key.environment
         record(
-            action=Action.KEY_CREATED,
+            action=Action.KEY_EXPIRED,
             organization=environment.project.organization_id,
-            actor=by,
+            actor=None,
             target=key,
             project=environment.project_id,
             environment=environment,
             request=request,
-            metadata={
-                "hint": key.hint,
-                "kind": key.kind,
-                "permissions": key.permissions,
-                "expires_at": key.expires_at.isoformat() if key.expires_at else None,
-            },
+            metadata={"hint": key.hint, "expired_at": key.expires_at.isoformat()},
+        )
+
+
+def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **fields):
+    """Issue a key and record it, in one transaction.
+
+    `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
+    (write, manage, expires_at, description, allowed_ips, rate_limit)."""
+    with transaction.atomic():
+        key, plaintext = ApiKey.issue(
+            environment=environment, name=name, created_by=_user(by), kind=kind, **fields
+        )
+        _record(
+            key,
+            Action.KEY_CREATED,
+            by=by,
+            request=request,
+            kind=key.kind,
+            permissions=key.permissions,
+            expires_at=_jsonable(key.expires_at),
         )
     return key, plaintext
 
 
-def revoke_api_key(*, key, by, reason, request=None):
-    """Revoke a key and record it, in one transaction. `by` is a user, or None for a command."""
+def _user(actor):
+    """The actor if it is a person (for `created_by`/`revoked_by`), else None (a key, a command)."""
+    return actor if hasattr(actor, "get_username") else None
+
+
+def _record(key, action, *, by, request, **metadata):
+    environment = key.environment
+    record(
+        action=action,
+        organization=environment.project.organization_id,
+        actor=by,
+        target=key,
+        project=environment.project_id,
+        environment=environment,
+        request=request,
+        metadata={"hint": key.hint, **metadata},
+    )
+
+
+def revoke_api_key(*, key, by, reason, request=None, at=None):
+    """Revoke a key (now, or at `at`) and record it, in one transaction.
+
+    `by` is a user, a key (through the API), or None for a command."""
     with transaction.atomic():
-        if not key.revoke(by=by, reason=reason):
+        if not key.revoke(by=_user(by), reason=reason, at=at):
             return False
-        environment = key.environment
-        record(
-            action=Action.KEY_REVOKED,
-            organization=environment.project.organization_id,
-            actor=by,
-            target=key,
-            project=environment.project_id,
-            environment=environment,
+        _record(
+            key,
+            Action.KEY_REVOKED,
+            by=by,
             request=request,
-            metadata={"hint": key.hint, "reason": reason},
+            reason=reason,
+            effective_at=key.revoked_at.isoformat(),
         )
     return True
+
+
+def rotate_api_key(*, key, by, grace_seconds=0, request=None):
+    """Issue a successor with the same settings; the old key stops after `grace_seconds`."""
+    with transaction.atomic():
+        new, plaintext = ApiKey.issue(
+            environment=key.environment,
+            name=key.name,
+            created_by=_user(by) or key.created_by,
+            write=key.can_write,
+            manage=key.can_manage,
+            kind=key.kind,
+            description=key.description,
+            expires_at=key.expires_at,
+            allowed_ips=key.allowed_ips,
+            rate_limit=key.rate_limit,
+            rotated_from=key,
+        )
+        at = timezone.now() + timedelta(seconds=grace_seconds)
+        key.revoke(by=_user(by), reason="rotated", at=at)
+        _record(
+            key,
+            Action.KEY_ROTATED,
+            by=by,
+            request=request,
+            successor=new.public_id,
+            successor_hint=new.hint,
+            grace_seconds=grace_seconds,
+            old_key_stops_at=at.isoformat(),
+        )
+    return new, plaintext
+
+
+EDITABLE = (
+    "name",
+    "description",
+    "can_write",
+    "can_manage",
+    "allowed_ips",
+    "rate_limit",
+    "expires_at",
+)
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def update_api_key(*, key, by, changes, request=None):
+    """Apply `changes` (fields of EDITABLE) and record them with before and after."""
+    changed = {f: v for f, v in changes.items() if f in EDITABLE and getattr(key, f) != v}
+    if not changed:
+        return key
+    before = {f: _jsonable(getattr(key, f)) for f in changed}
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(key, field, value)
+        key.save(update_fields=list(changed))
+        _record(
+            key,
+            Action.KEY_UPDATED,
+            by=by,
+            request=request,
+            before=before,
+            after={f: _jsonable(v) for f, v in changed.items()},
+        )
+    return key

@@ -10,6 +10,7 @@ import os
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from environments.models import (
     Membership,
@@ -38,6 +39,14 @@ CHROMIUM_ARGS = [
 @functools.cache
 def fast_hash():
     return make_password(PASSWORD, hasher="md5")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit and usage counters start from nothing in every test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_user(username):

@@ -1,0 +1,121 @@
+"""The JSON shapes of DESIGN.md section 5."""
+
+import ipaddress
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+Perm = Literal["read", "write", "manage"]
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class VerifiedKeyOut(Schema):
+    id: str
+    name: str
+    environment: str
+    project: str
+    permissions: list[Perm]
+    expires_at: datetime | None
+
+
+class VerifyOut(Schema):
+    valid: bool
+    key: VerifiedKeyOut
+
+
+class KeyOut(Schema):
+    id: str
+    name: str
+    description: str
+    environment: str
+    project: str
+    permissions: list[Perm]
+    kind: Literal["personal", "service"]
+    hint: str
+    status: Literal["active", "expired", "revoked"]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    revoked_reason: str
+    allowed_ips: list[str]
+    rate_limit: int | None
+    rotated_from: str | None
+
+    @staticmethod
+    def of(key):
+        return {
+            "id": key.public_id,
+            "name": key.name,
+            "description": key.description,
+            "environment": key.environment.slug,
+            "project": key.environment.project.slug,
+            "permissions": key.permissions,
+            "kind": key.kind,
+            "hint": key.hint,
+            "status": key.status.value,
+            "created_at": key.created_at,
+            "expires_at": key.expires_at,
+            "last_used_at": key.last_used_at,
+            "revoked_at": key.revoked_at,
+            "revoked_reason": key.revoked_reason,
+            "allowed_ips": key.allowed_ips,
+            "rate_limit": key.rate_limit,
+            "rotated_from": key.rotated_from.public_id if key.rotated_from_id else None,
+        }
+
+
+class KeyCreatedOut(KeyOut):
+    key: str = Field(description="The plaintext key. Shown this once; Keydesk keeps a digest.")
+
+
+class KeyPage(Schema):
+    items: list[KeyOut]
+    next_cursor: str | None
+
+
+def _cidrs(value):
+    if value is None:
+        return value
+    if len(value) > 100:
+        raise ValueError("at most 100 networks")
+    return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
+
+
+class KeyChanges(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=2000)
+    permissions: list[Perm] | None = None
+    expires_at: datetime | None = None
+    allowed_ips: list[str] | None = None
+    rate_limit: int | None = Field(None, ge=1, le=1_000_000)
+
+    check_ips = field_validator("allowed_ips")(_cidrs)
+
+    @field_validator("expires_at")
+    @classmethod
+    def aware(cls, value):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2027-01-01T00:00:00Z")
+        return value
+
+
+class KeyIn(KeyChanges):
+    name: str = Field(min_length=1, max_length=100)
+    environment: str = Field(min_length=1, max_length=50)
+    permissions: list[Perm] = ["read"]
+    description: str = Field("", max_length=2000)
+
+
+class RotateIn(Schema):
+    grace_seconds: int = Field(0, ge=0, le=7 * 86400)
