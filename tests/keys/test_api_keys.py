@@ -116,7 +116,10 @@ def test_it_rejects_bad_input_clearly(api, body):
 
 def test_it_rejects_a_body_that_is_not_json(client, manager):
     response = client.post(
-        URL, data="{oops", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {manager[1]}"
+        URL,
+        data="{oops",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {manager[1]}",
     )
     assert response.status_code in (400, 422)
     assert "error" in response.json()
