@@ -171,7 +171,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Request logs keep neither query strings nor anything shaped like a key.
+# Request logs keep neither query strings nor anything shaped like a key (gunicorn's own
+# loggers are set up the same way in gunicorn.conf.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -185,7 +186,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -22,6 +22,31 @@ document.addEventListener(
   true,
 );
 
+// Once `Create` is sent the key may already exist: a modal closed (Escape, backdrop,
+// `Cancel`) before the answer arrives would drop the answer, and the key with it, unseen.
+// So a modal whose form is in flight cannot be closed; the response replaces it.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const dialog = event.target.closest("dialog[data-modal]");
+  if (!dialog || event.detail.requestConfig.verb === "get") return;
+  dialog.setAttribute("closedby", "none");
+  dialog.setAttribute("aria-busy", "true");
+  for (const button of dialog.querySelectorAll("button:not([disabled])")) {
+    button.disabled = true;
+    button.dataset.busyDisabled = "";
+  }
+});
+// Still on the page after its request (a network or server error): closable again.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const dialog = event.target.closest("dialog[data-modal][aria-busy]");
+  if (!dialog || !dialog.isConnected) return;
+  dialog.removeAttribute("aria-busy");
+  if (!dialog.hasAttribute("data-locked")) dialog.setAttribute("closedby", "any");
+  for (const button of dialog.querySelectorAll("button[data-busy-disabled]")) {
+    button.disabled = false;
+    delete button.dataset.busyDisabled;
+  }
+});
+
 // Leaving the page before copying the key would lose it for good.
 window.addEventListener("beforeunload", (event) => {
   if (document.querySelector("dialog[data-locked]")) event.preventDefault();

@@ -1,0 +1,94 @@
+"""Browser-only fixtures: a live server, a signed-in Chromium page, and a console watch.
+
+The personas come from tests/conftest.py; the live server runs in another thread, so the
+database is transactional (each persona is committed before the browser asks for it).
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+KEY_PATTERN = re.compile(r"kd_(live|test)_[0-9A-Za-z]{46}")
+# Fast failures: a broken flow should cost seconds, not the 30 s Playwright default.
+TIMEOUT_MS = 5_000
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 costs ~0.7 s a hash here, twice per test (persona, sign-in): hashing is not
+    what these tests are about."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def console(page: Page):
+    """Every console message and uncaught error of the page, as text, in order."""
+    messages = []
+
+    def on_console(message):
+        url = message.location.get("url", "")
+        messages.append(f"{message.type}: {message.text}" + (f" ({url})" if url else ""))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    return messages
+
+
+def problems(messages):
+    """The console lines that mean something went wrong: errors and CSP violations."""
+    return [
+        line
+        for line in messages
+        if (line.startswith(("error:", "pageerror:")) or "Content Security Policy" in line)
+        # base.html declares no icon, so Chromium asks for /favicon.ico and gets a 404.
+        and not line.endswith("/favicon.ico)")
+    ]
+
+
+@pytest.fixture
+def base_url_live(page: Page, live_server, transactional_db, console):
+    """The live server's URL, for a page with short timeouts and a console watch."""
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    return live_server.url
+
+
+@pytest.fixture
+def sign_in(page: Page, base_url_live):
+    """sign_in(user): signs `user` in through the form; returns the live server's URL."""
+
+    def sign_in(user):
+        page.goto(f"{base_url_live}/accounts/login/")
+        page.get_by_label("Username").fill(user.get_username())
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".username")).to_have_text(user.get_username())
+        return base_url_live
+
+    return sign_in
+
+
+def keys_tab_url(base_url, environment):
+    return f"{base_url}/projects/{environment.project.slug}/environments/{environment.slug}/keys/"
+
+
+def create_key(page: Page, name, *, write=False):
+    """Open `New API Key`, fill the form, submit; returns the locked secret dialog."""
+    page.get_by_role("link", name="New API Key").click()
+    form_dialog = page.locator("dialog[data-modal][open]")
+    expect(form_dialog).to_be_visible()
+    form_dialog.get_by_label("API Key Name").fill(name)
+    if write:
+        form_dialog.get_by_label("Write").check()
+    form_dialog.get_by_role("button", name="Create").click()
+    dialog = page.locator("dialog[data-modal][open]")
+    expect(dialog).to_contain_text("Store this private key securely")
+    return dialog
+
+
+def in_html(page: Page, text):
+    """Whether `text` appears anywhere in the page's serialised DOM (attributes included)."""
+    return text in page.content()

@@ -1,0 +1,83 @@
+"""The quickstart, from a brand-new account to a copied key, in a real Chromium (DESIGN.md §4)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from environments.models import Environment
+from tests.browser.conftest import KEY_PATTERN, in_html, problems
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def step(page: Page, title):
+    return page.locator("#steps > li", has_text=title)
+
+
+def test_fresh_account_reaches_a_copied_live_key(page: Page, console, base_url_live):
+    page.goto(f"{base_url_live}/accounts/signup/")
+    page.get_by_label("Username").fill("dana")
+    page.get_by_label("Email address").fill("dana@example.com")
+    page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_label("Organization name").fill("Initech")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(f"{base_url_live}/quickstart/")
+    expect(step(page, "Create a project").locator(".state")).to_have_text("next")
+
+    page.get_by_label("Project name").fill("Payments")
+    page.get_by_role("button", name="Create project").click()
+    expect(step(page, "Create a project").locator(".state")).to_have_text("done")
+
+    page.get_by_label("Environment name").fill("live")
+    page.get_by_label("Production").check()
+    page.get_by_role("button", name="Create environment").click()
+    expect(step(page, "Create an environment").locator(".state")).to_have_text("done")
+    environment = Environment.objects.get(name="live", project__name="Payments")
+    assert environment.is_production
+
+    expect(step(page, "Create an API key").locator(".state")).to_have_text("next")
+    step(page, "Create an API key").get_by_role("link", name="New API Key").click()
+    dialog = page.locator("dialog[data-modal][open]")
+    select = dialog.get_by_label("Environment")
+    expect(select).to_have_value(str(environment.pk))
+    expect(select.locator("option:checked")).to_have_text("Payments / live")
+    dialog.get_by_label("API Key Name").fill("First key")
+    dialog.get_by_role("button", name="Create").click()
+
+    expect(dialog).to_contain_text("Store this private key securely")
+    key = dialog.locator("input[data-secret]").input_value()
+    assert KEY_PATTERN.fullmatch(key)
+    assert key.startswith("kd_live_")
+    close = dialog.get_by_role("button", name="Close")
+    expect(close).to_be_disabled()
+    dialog.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    close.click()
+
+    expect(page.locator("dialog")).to_have_count(0)
+    expect(step(page, "Create an API key").locator(".state")).to_have_text("done")
+    expect(step(page, "Create an API key")).to_contain_text(f"{key[:12]}…{key[-4:]}")
+    expect(step(page, "Make your first request").locator(".state")).to_have_text("next")
+    assert not in_html(page, key)
+    page.reload()
+    expect(step(page, "Create an API key").locator(".state")).to_have_text("done")
+    assert not in_html(page, key)
+    assert problems(console) == []
+
+
+def test_environment_defaults_to_the_newest_of_the_newest_project(
+    page: Page, console, sign_in, alice, production, development
+):
+    """Not merely the first option: production is listed first, development is newer."""
+    page.goto(f"{sign_in(alice)}/quickstart/")
+    step(page, "Create an API key").get_by_role("link", name="New API Key").click()
+    select = page.locator("dialog[data-modal][open]").get_by_label("Environment")
+    expect(select.locator("option")).to_have_text(
+        ["Billing API / production", "Billing API / development"]
+    )
+    expect(select).to_have_value(str(development.pk))
+    expect(select).to_be_focused()
+    assert problems(console) == []
