@@ -6,9 +6,10 @@ any other id is a 404. No key can create or widen a key beyond its own permissio
 
 import base64
 import binascii
+from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -58,13 +59,25 @@ class BearerKey(HttpBearer):
         return None
 
 
+def docs_access(view):
+    """The docs and schema are public, unless API_DOCS_REQUIRE_LOGIN asks for a signed-in user."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.API_DOCS_REQUIRE_LOGIN and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = KeydeskAPI(
     title="Keydesk",
     version="1",
     description="Verify API keys, and create, rotate and revoke them. "
     "Send keys as `Authorization: Bearer <key>`; never in the URL.",
     urls_namespace="v1",
-    docs_decorator=login_required if settings.API_DOCS_REQUIRE_LOGIN else None,
+    docs_decorator=docs_access,
 )
 
 

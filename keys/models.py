@@ -61,6 +61,14 @@ class ApiKeyQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("environment__project", "created_by")
 
+    def with_recent_usage(self, days=7):
+        """Annotate `recent_requests`: requests in the last `days` days (UTC), as flushed so
+        far (counts reach the database about once a minute)."""
+        since = timezone.now().date() - timedelta(days=days - 1)
+        return self.annotate(
+            recent_requests=models.Sum("usage__requests", filter=models.Q(usage__day__gte=since))
+        )
+
 
 class ApiKey(models.Model):
     public_id = models.CharField(max_length=20, unique=True, editable=False)

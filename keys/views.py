@@ -37,7 +37,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
             "project": environment.project,
             "environment": environment,
             "environments": environment.project.environments.all(),
-            "keys": environment.api_keys.with_related(),
+            "keys": environment.api_keys.with_related().with_recent_usage(),
         },
     )
 

@@ -42,9 +42,7 @@ def problems(messages):
     return [
         line
         for line in messages
-        if (line.startswith(("error:", "pageerror:")) or "Content Security Policy" in line)
-        # base.html declares no icon, so Chromium asks for /favicon.ico and gets a 404.
-        and not line.endswith("/favicon.ico)")
+        if line.startswith(("error:", "pageerror:")) or "Content Security Policy" in line
     ]
 
 

@@ -1,6 +1,5 @@
 import re
 
-import pytest
 from django.utils import timezone
 
 from audit.models import Action, AuditEvent, verify_chain
@@ -260,7 +259,6 @@ def test_the_step_forms_refuse_get(client, alice, acme):
     assert client.get(ENVIRONMENT_URL).status_code == 405
 
 
-@pytest.mark.xfail(reason="DESIGN §4: step 4 notices the first request by polling", strict=False)
 def test_it_polls_while_the_key_is_unused(client, alice, api_key):
     client.force_login(alice)
     html = client.get(URL).content.decode()

@@ -87,3 +87,21 @@ def test_anonymous_users_are_sent_to_sign_in(client, development):
     response = client.get(tab_url(development))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("dashboard:login"))
+
+
+def test_it_shows_last_use_and_recent_requests(client, alice, api_key, development):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    key, _ = api_key
+    today = timezone.now().date()
+    key.usage.create(day=today, requests=40)
+    key.usage.create(day=today - timedelta(days=3), requests=2)
+    key.usage.create(day=today - timedelta(days=30), requests=1000)
+    key.last_used_at = timezone.now() - timedelta(hours=2)
+    key.save()
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert "<td>42</td>" in html
+    assert "2\xa0hours ago" in html
