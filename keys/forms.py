@@ -1,9 +1,13 @@
+import ipaddress
 from datetime import timedelta
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils import timezone
 
 from environments.models import Environment
+from keys import tokens
 
 EXPIRY_CHOICES = [
     ("", "Never"),
@@ -50,3 +54,208 @@ class KeyCreateForm(forms.Form):
 
 def environment_choices(organization):
     return Environment.objects.for_organization(organization).select_related("project")
+
+
+STATUS_CHOICES = [
+    ("", "Any status"),
+    ("active", "Active"),
+    ("expired", "Expired"),
+    ("revoked", "Revoked"),
+]
+USE_CHOICES = [
+    ("", "Any use"),
+    ("never", "Never used"),
+    ("unused30", "Unused for 30 days"),
+]
+EXPIRY_FILTERS = [
+    ("", "Any expiry"),
+    ("soon", "Expiring within 7 days"),
+    ("none", "No expiry"),
+]
+
+
+class KeyFilterForm(forms.Form):
+    """The admin key page's filters; they live in the URL so a view can be shared."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    project = forms.ModelChoiceField(label="Project", queryset=None, required=False)
+    environment = forms.ModelChoiceField(label="Environment", queryset=None, required=False)
+    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[("", "Any kind"), ("personal", "Personal"), ("service", "Service")],
+        required=False,
+    )
+    creator = forms.ModelChoiceField(label="Creator", queryset=None, required=False)
+    use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
+    expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
+
+    def __init__(self, data, *, organization):
+        super().__init__(data)
+        self.fields["project"].queryset = organization.projects.all()
+        self.fields["environment"].queryset = environment_choices(organization)
+        self.fields["creator"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__organization=organization)
+            .order_by("username")
+        )
+        self.fields["creator"].label_from_instance = lambda user: user.get_username()
+
+    def search_is_a_key(self):
+        return tokens.is_well_formed((self.cleaned_data.get("q") or "").strip())
+
+    def apply(self, keys):
+        """Narrow `keys` by whatever filters are valid and set."""
+        if not self.is_valid():
+            return keys
+        data = self.cleaned_data
+        now = timezone.now()
+        if data["q"]:
+            q = data["q"].strip()
+            if self.search_is_a_key():
+                keys = keys.matching(q)
+            else:
+                keys = keys.filter(
+                    models.Q(name__icontains=q)
+                    | models.Q(hint__icontains=q)
+                    | models.Q(public_id=q)
+                )
+        if data["project"]:
+            keys = keys.filter(environment__project=data["project"])
+        if data["environment"]:
+            keys = keys.filter(environment=data["environment"])
+        if data["status"] == "active":
+            keys = keys.active()
+        elif data["status"] == "expired":
+            keys = keys.expired()
+        elif data["status"] == "revoked":
+            keys = keys.revoked()
+        if data["kind"]:
+            keys = keys.filter(kind=data["kind"])
+        if data["creator"]:
+            keys = keys.filter(created_by=data["creator"])
+        if data["use"] == "never":
+            keys = keys.filter(last_used_at__isnull=True)
+        elif data["use"] == "unused30":
+            stale = models.Q(last_used_at__isnull=True) | models.Q(
+                last_used_at__lt=now - timedelta(days=30)
+            )
+            keys = keys.filter(stale)
+        if data["expiry"] == "soon":
+            keys = keys.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=7))
+        elif data["expiry"] == "none":
+            keys = keys.filter(expires_at__isnull=True)
+        return keys
+
+
+class RevokeForm(forms.Form):
+    keys = forms.MultipleChoiceField(label="Keys", choices=())
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. leaked in a public repository"}),
+    )
+
+    def __init__(self, *args, revocable, **kwargs):
+        """`revocable`: the keys this person may revoke; anything else is not a choice."""
+        super().__init__(*args, **kwargs)
+        self.revocable = revocable
+        self.fields["keys"].choices = [(k.public_id, k.public_id) for k in revocable]
+
+    def chosen(self):
+        wanted = set(self.cleaned_data["keys"])
+        return [k for k in self.revocable if k.public_id in wanted]
+
+
+GRACE_CHOICES = [
+    (0, "Immediately"),
+    (3600, "In 1 hour"),
+    (86400, "In 24 hours"),
+    (7 * 86400, "In 7 days"),
+]
+
+
+class RotateForm(forms.Form):
+    grace_seconds = forms.TypedChoiceField(
+        label="Old key stops",
+        choices=GRACE_CHOICES,
+        coerce=int,
+        initial=0,
+        help_text="Keep the old key working while you roll the new one out.",
+    )
+
+
+class KeyEditForm(forms.Form):
+    name = forms.CharField(label="API Key Name", max_length=100)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    read = forms.BooleanField(label="Read", required=False, disabled=True, initial=True)
+    write = forms.BooleanField(label="Write", required=False)
+    manage = forms.BooleanField(
+        label="Manage", required=False, help_text="Create, rotate and revoke keys through the API."
+    )
+    expires_at = forms.DateTimeField(
+        label="Expires (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty for no expiry.",
+    )
+    allowed_ips = forms.CharField(
+        label="Allowed IP networks",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.0/24\n2001:db8::/32"}),
+        help_text="One address or CIDR network per line; empty allows any address.",
+    )
+    rate_limit = forms.IntegerField(
+        label="Rate limit (requests a minute)",
+        required=False,
+        min_value=1,
+        max_value=1_000_000,
+        help_text="Empty: the environment's default.",
+    )
+
+    def __init__(self, *args, key, can_grant_manage, **kwargs):
+        initial = {
+            "name": key.name,
+            "description": key.description,
+            "write": key.can_write,
+            "manage": key.can_manage,
+            "expires_at": key.expires_at,
+            "allowed_ips": "\n".join(key.allowed_ips),
+            "rate_limit": key.rate_limit,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.key = key
+        if not can_grant_manage:
+            # Shown as it is, but not changeable: only admins grant (or take away) manage.
+            self.fields["manage"].disabled = True
+
+    def clean_allowed_ips(self):
+        networks = []
+        for line in self.cleaned_data["allowed_ips"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(line, strict=False)))
+            except ValueError:
+                raise forms.ValidationError(f"{line!r} is not an IP address or network.") from None
+        if len(networks) > 100:
+            raise forms.ValidationError("At most 100 networks.")
+        return networks
+
+    def changes(self):
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "description": data["description"],
+            "can_write": data["write"],
+            "can_manage": data["manage"],
+            "expires_at": data["expires_at"],
+            "allowed_ips": data["allowed_ips"],
+            "rate_limit": data["rate_limit"],
+        }

@@ -61,6 +61,20 @@ class ApiKeyQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("environment__project", "created_by")
 
+    def matching(self, plaintext):
+        """The key (if any) whose digest this plaintext has, under any configured secret."""
+        return self.filter(digest__in=candidate_digests(plaintext))
+
+    def changeable_by(self, membership):
+        """The keys this member may revoke, edit or rotate: an admin any key of the
+        organization, a member their own, a viewer none."""
+        keys = self.for_organization(membership.organization_id)
+        if membership.is_admin:
+            return keys
+        if membership.can_create_keys:
+            return keys.filter(created_by_id=membership.user_id)
+        return keys.none()
+
     def with_recent_usage(self, days=7):
         """Annotate `recent_requests`: requests in the last `days` days (UTC), as flushed so
         far (counts reach the database about once a minute)."""

@@ -1,14 +1,29 @@
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from audit.models import AuditEvent
 from environments.access import OrgRequest, membership_required
 from environments.models import Environment
-from keys.forms import KeyCreateForm, environment_choices
-from keys.models import Kind, issue_api_key
+from keys.forms import (
+    KeyCreateForm,
+    KeyEditForm,
+    KeyFilterForm,
+    RevokeForm,
+    RotateForm,
+    environment_choices,
+)
+from keys.models import ApiKey, Kind, issue_api_key, revoke_api_key, rotate_api_key, update_api_key
+
+ADMIN_PAGE_SIZE = 200
 
 
 def environment_for(request: OrgRequest, project_slug, environment_slug):
@@ -21,15 +36,43 @@ def environment_for(request: OrgRequest, project_slug, environment_slug):
     )
 
 
+def key_for(request: OrgRequest, key_id):
+    """A key of the current organization, or 404."""
+    keys = ApiKey.objects.for_organization(request.membership.organization).with_related()
+    return get_object_or_404(keys, public_id=key_id)
+
+
+def changeable_key(request: OrgRequest, key_id):
+    """A key this member may change: 404 outside the organization, 403 inside it."""
+    key = key_for(request, key_id)
+    if not ApiKey.objects.changeable_by(request.membership).filter(pk=key.pk).exists():
+        raise PermissionDenied("You may change only the keys you created.")
+    return key
+
+
+def with_changeable(request: OrgRequest, keys):
+    """Mark each key with whether this member may change it (for the row buttons)."""
+    keys = list(keys)
+    allowed = set(
+        ApiKey.objects.changeable_by(request.membership)
+        .filter(pk__in=[k.pk for k in keys])
+        .values_list("pk", flat=True)
+    )
+    for key in keys:
+        key.changeable = key.pk in allowed
+    return keys
+
+
 @require_safe
 @vary_on_headers("HX-Request")
 @membership_required
 def environment_keys(request: OrgRequest, project_slug, environment_slug):
-    """An environment's keys tab; htmx asks for the table alone when a key was created."""
+    """An environment's keys tab; htmx asks for the table alone when keys change."""
     environment = environment_for(request, project_slug, environment_slug)
     template = "keys/environment_keys.html"
     if request.htmx:
         template += "#key-table"
+    keys = environment.api_keys.with_related().with_recent_usage()
     return TemplateResponse(
         request,
         template,
@@ -37,9 +80,19 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
             "project": environment.project,
             "environment": environment,
             "environments": environment.project.environments.all(),
-            "keys": environment.api_keys.with_related().with_recent_usage(),
+            "keys": with_changeable(request, keys),
         },
     )
+
+
+def show_once(request: OrgRequest, key, plaintext):
+    """The one response that carries a new key's plaintext (never cached)."""
+    response = TemplateResponse(
+        request,
+        "keys/key_created.html#key-secret" if request.htmx else "keys/key_created.html",
+        {"key": key, "plaintext": plaintext, "verify_url": verify_url(request)},
+    )
+    return trigger_client_event(response, "keyCreated")
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,7 +118,6 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
         can_grant_manage=membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},
     )
-    context = {"form": form, "environment": fixed, "action": request.path}
     if request.method == "POST" and form.is_valid():
         key, plaintext = issue_api_key(
             environment=fixed or form.cleaned_data["environment"],
@@ -77,16 +129,163 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
             expires_at=form.expires_at(),
             request=request,
         )
-        response = TemplateResponse(
-            request,
-            "keys/key_created.html#key-secret" if request.htmx else "keys/key_created.html",
-            {"key": key, "plaintext": plaintext, "verify_url": verify_url(request)},
-        )
-        return trigger_client_event(response, "keyCreated")
+        return show_once(request, key, plaintext)
     status = 422 if request.method == "POST" else 200
     template = "keys/key_new.html#key-dialog" if request.htmx else "keys/key_new.html"
+    context = {"form": form, "environment": fixed, "action": request.path}
     return TemplateResponse(request, template, context, status=status)
 
 
 def verify_url(request):
     return request.build_absolute_uri("/v1/auth/verify")
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+@membership_required(allow="is_admin")
+def key_admin(request: OrgRequest):
+    """Every key of the organization, filtered, with revocation one by one or in bulk."""
+    organization = request.membership.organization
+    form = KeyFilterForm(request.GET or None, organization=organization)
+    keys = ApiKey.objects.for_organization(organization).with_related()
+    if form.is_valid() and form.search_is_a_key():
+        # A pasted key is matched by digest, then the URL (address bar, history, the links
+        # on this page) names the key by its public id instead: the secret goes no further.
+        match = keys.matching(form.cleaned_data["q"].strip()).first()
+        query = request.GET.copy()
+        query["q"] = match.public_id if match else ""
+        clean_url = f"{request.path}?{query.urlencode()}"
+        if not request.htmx:
+            if match is None:
+                messages.info(request, "No key of this organization matches the pasted key.")
+            return redirect(clean_url)
+        form = KeyFilterForm(query, organization=organization)
+    keys = form.apply(keys)
+    total = keys.count()
+    keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
+    template = "keys/key_admin.html"
+    if request.htmx:
+        template += "#admin-table"
+    response = TemplateResponse(
+        request, template, {"form": form, "keys": keys, "total": total, "shown": len(keys)}
+    )
+    if request.htmx and form.is_bound:
+        response["HX-Push-Url"] = f"{request.path}?{form.data.urlencode()}"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@membership_required(allow="can_create_keys")
+def key_revoke(request: OrgRequest):
+    """Confirm, with a reason, then revoke one or many keys at once."""
+    source = request.POST if request.method == "POST" else request.GET
+    wanted = source.getlist("keys")
+    revocable = list(
+        ApiKey.objects.changeable_by(request.membership)
+        .filter(public_id__in=wanted)
+        .exclude(revoked_at__lte=timezone.now())
+        .with_related()
+    )
+    form = RevokeForm(
+        request.POST if request.method == "POST" else None,
+        revocable=revocable,
+        initial={"keys": [k.public_id for k in revocable]},
+    )
+    if request.method == "POST" and form.is_valid():
+        chosen = form.chosen()
+        for key in chosen:
+            revoke_api_key(
+                key=key, by=request.user, reason=form.cleaned_data["reason"], request=request
+            )
+        message = f"Revoked {len(chosen)} key{'s' if len(chosen) != 1 else ''}."
+        if request.htmx:
+            response = TemplateResponse(request, "keys/revoked.html", {"message": message})
+            return trigger_client_event(response, "keysChanged")
+        messages.success(request, message)
+        return redirect(safe_next(request, request.POST.get("next")))
+    status = 422 if request.method == "POST" else 200
+    template = "keys/key_revoke.html#revoke-dialog" if request.htmx else "keys/key_revoke.html"
+    context = {
+        "form": form,
+        "keys": revocable,
+        "not_found": len(set(wanted) - {k.public_id for k in revocable}),
+        "next": safe_next(request, source.get("next")),
+    }
+    return TemplateResponse(request, template, context, status=status)
+
+
+def safe_next(request, url):
+    """Where to go after a plain (non-htmx) revocation: back where it started, if ours."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return reverse("keys:admin") if request.membership.is_admin else reverse("dashboard:home")
+
+
+@require_safe
+@membership_required
+def key_detail(request: OrgRequest, key_id):
+    """One key: its settings, its audit timeline and its recent use."""
+    key = key_for(request, key_id)
+    key.changeable = ApiKey.objects.changeable_by(request.membership).filter(pk=key.pk).exists()
+    timeline = AuditEvent.objects.filter(
+        organization=request.membership.organization,
+        target_kind="apikey",
+        target_id=key.public_id,
+    ).order_by("-id")[:100]
+    return TemplateResponse(
+        request,
+        "keys/key_detail.html",
+        {
+            "key": key,
+            "timeline": timeline,
+            "usage": key.usage.all()[:30],
+            "successor": ApiKey.objects.filter(rotated_from=key).first(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@membership_required(allow="can_create_keys")
+def key_edit(request: OrgRequest, key_id):
+    key = changeable_key(request, key_id)
+    form = KeyEditForm(
+        request.POST if request.method == "POST" else None,
+        key=key,
+        can_grant_manage=request.membership.can_grant_manage,
+    )
+    if request.method == "POST" and form.is_valid():
+        update_api_key(key=key, by=request.user, changes=form.changes(), request=request)
+        messages.success(request, "Key updated.")
+        return redirect("keys:detail", key.public_id)
+    status = 422 if request.method == "POST" else 200
+    return TemplateResponse(
+        request, "keys/key_edit.html", {"key": key, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@vary_on_headers("HX-Request")
+@membership_required(allow="can_create_keys")
+def key_rotate(request: OrgRequest, key_id):
+    """Rotate with a grace window; the new key appears once, behind the copy gate."""
+    key = changeable_key(request, key_id)
+    if key.revoked_at is not None or not key.is_usable:
+        messages.error(request, "Only an active key that is not already rotated can be rotated.")
+        return redirect("keys:detail", key.public_id)
+    if key.can_manage and not request.membership.can_grant_manage:
+        raise PermissionDenied("Only admins may issue a key with manage.")
+    form = RotateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        new, plaintext = rotate_api_key(
+            key=key,
+            by=request.user,
+            grace_seconds=form.cleaned_data["grace_seconds"],
+            request=request,
+        )
+        return trigger_client_event(show_once(request, new, plaintext), "keysChanged")
+    status = 422 if request.method == "POST" else 200
+    template = "keys/key_rotate.html#rotate-dialog" if request.htmx else "keys/key_rotate.html"
+    return TemplateResponse(request, template, {"key": key, "form": form}, status=status)

@@ -65,8 +65,8 @@ def test_it_shows_the_curl_line_once_there_is_a_key(client, alice, api_key):
     client.force_login(alice)
     html = client.get(URL).content.decode()
     assert states(html) == ["done", "done", "done", "next"]
-    assert f"Authorization: Bearer {key.hint}" in html
-    assert "http://testserver/v1/auth/verify" in html
+    assert f"export KEYDESK_KEY='{key.hint}'" in html
+    assert 'curl -H "Authorization: Bearer $KEYDESK_KEY" http://testserver/v1/auth/verify' in html
     assert plaintext not in html
 
 

@@ -57,7 +57,7 @@ def test_it_answers_htmx_with_the_table_alone(client, alice, api_key, developmen
     response = client.get(tab_url(development), **htmx)
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="key-table"')
-    assert 'hx-trigger="keyCreated from:body"' in html
+    assert 'hx-trigger="keyCreated from:body, keysChanged from:body"' in html
     assert api_key[0].hint in html
     assert "<html" not in html
     assert "HX-Request" in response["Vary"]
