@@ -78,20 +78,26 @@ class KeyFilterForm(forms.Form):
     """The admin key page's filters; they live in the URL so a view can be shared."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
-    project = forms.ModelChoiceField(label="Project", queryset=None, required=False)
-    environment = forms.ModelChoiceField(label="Environment", queryset=None, required=False)
+    project = forms.ModelChoiceField(
+        label="Project", queryset=None, required=False, empty_label="Any project"
+    )
+    environment = forms.ModelChoiceField(
+        label="Environment", queryset=None, required=False, empty_label="Any environment"
+    )
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
     kind = forms.ChoiceField(
         label="Kind",
         choices=[("", "Any kind"), ("personal", "Personal"), ("service", "Service")],
         required=False,
     )
-    creator = forms.ModelChoiceField(label="Creator", queryset=None, required=False)
+    creator = forms.ModelChoiceField(
+        label="Creator", queryset=None, required=False, empty_label="Anyone"
+    )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
     expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
 
     def __init__(self, data, *, organization):
-        super().__init__(data)
+        super().__init__(data, label_suffix="")
         self.fields["project"].queryset = organization.projects.all()
         self.fields["environment"].queryset = environment_choices(organization)
         self.fields["creator"].queryset = (

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from audit.models import AuditEvent
 from environments.access import OrgRequest, membership_required
@@ -149,29 +149,24 @@ def key_admin(request: OrgRequest):
     form = KeyFilterForm(request.GET or None, organization=organization)
     keys = ApiKey.objects.for_organization(organization).with_related()
     if form.is_valid() and form.search_is_a_key():
-        # A pasted key is matched by digest, then the URL (address bar, history, the links
-        # on this page) names the key by its public id instead: the secret goes no further.
+        # A pasted key is matched by digest, then the page reloads naming the key by its
+        # public id: the secret leaves the address bar, the history and the search box.
         match = keys.matching(form.cleaned_data["q"].strip()).first()
         query = request.GET.copy()
         query["q"] = match.public_id if match else ""
+        if match is None:
+            messages.info(request, "No key of this organization matches the pasted key.")
         clean_url = f"{request.path}?{query.urlencode()}"
-        if not request.htmx:
-            if match is None:
-                messages.info(request, "No key of this organization matches the pasted key.")
-            return redirect(clean_url)
-        form = KeyFilterForm(query, organization=organization)
+        return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
     keys = form.apply(keys)
     total = keys.count()
     keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
     template = "keys/key_admin.html"
     if request.htmx:
         template += "#admin-table"
-    response = TemplateResponse(
+    return TemplateResponse(
         request, template, {"form": form, "keys": keys, "total": total, "shown": len(keys)}
     )
-    if request.htmx and form.is_bound:
-        response["HX-Push-Url"] = f"{request.path}?{form.data.urlencode()}"
-    return response
 
 
 @require_http_methods(["GET", "POST"])
