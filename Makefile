@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+PYTEST_ARGS ?=
+
+.PHONY: run test check lint-check format-check migrations-check pytest lint format bench clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 13) and "Keydesk needs Python 3.13 or newer (found " + sys.version.split()[0] + "); pyenv reads .python-version." or 0)'
@@ -22,15 +24,33 @@ run: $(STAMP)
 	DEBUG=true $(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(STAMP)
+# `make test` = `make check` then `make pytest`; `make -k test` (as .ci/run does) runs the
+# tests even when a check fails, and still fails.
+test: check pytest
+
+check: lint-check format-check migrations-check
+
+lint-check: $(STAMP)
 	$(PY) -m ruff check .
+
+format-check: $(STAMP)
 	$(PY) -m ruff format --check .
+
+migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# gunicorn + wrk on loopback, then in-process against djangorestframework-api-key (bench/README.md).
+# BENCH_ARGS: e.g. --postgres, --strict, or `-- --rounds 3` for bench/run.py. Needs wrk.
+bench: $(STAMP)
+	$(PY) -c 'import rest_framework_api_key' 2>/dev/null || $(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -19,6 +19,8 @@ KEY_HASH_SECRETS = env.list("KEY_HASH_SECRET", default=["keydesk-development-onl
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Audit events older than this many days may be pruned by `prune_audit_events` (0: keep all).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # The API's docs and OpenAPI schema are public unless this is set.
 API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=False)
 # How many proxies in front of Keydesk append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -75,6 +77,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Persistent connections on every engine: opening one costs more than a whole key
+# verification (on SQLite, closing the last one also checkpoints the WAL).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction begins, which serialises audit
     # chain appends; WAL lets readers carry on while one request writes.
@@ -84,9 +90,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 if env("REDIS_URL", default=""):
     CACHES = {

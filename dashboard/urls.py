@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import member_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
+    path("members/", member_views.member_list, name="members"),
+    path("members/new/", member_views.member_add, name="member_add"),
+    path("members/<int:membership_id>/role/", member_views.member_role, name="member_role"),
+    path("members/<int:membership_id>/remove/", member_views.member_remove, name="member_remove"),
 ]

@@ -46,6 +46,12 @@ class MembershipQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user).select_related("organization")
 
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+    def admins(self):
+        return self.filter(role=Role.ADMIN)
+
 
 class Membership(models.Model):
     organization = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
+from audit.models import chain_ids, verify_chain
 from environments.models import (
     Membership,
     Role,
@@ -39,6 +40,28 @@ CHROMIUM_ARGS = [
 @functools.cache
 def fast_hash():
     return make_password(PASSWORD, hasher="md5")
+
+
+@pytest.fixture(autouse=True)
+def audit_chains_hold(request):
+    """Every event a test writes, through whatever path, must leave every chain intact.
+
+    Tests that alter the audit table by hand on purpose are marked `tampers_with_audit`."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (names & {"db", "transactional_db", "live_server"} or marker) or (
+        request.node.get_closest_marker("tampers_with_audit")
+    ):
+        yield
+        return
+    # Set the database up before this fixture, so it is still there at this one's teardown.
+    transactional = names & {"transactional_db", "live_server"} or (
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    for organization_id in chain_ids():
+        assert verify_chain(organization_id) is None
 
 
 @pytest.fixture(autouse=True)

@@ -104,7 +104,7 @@ document.addEventListener("click", async (event) => {
       input.focus();
       input.select();
       const status = (dialog || document).querySelector("[data-copy-status]");
-      if (status) status.textContent = "Copying failed: the key is selected, press Ctrl+C (⌘C) to copy it.";
+      if (status) status.textContent = "Copying failed: the text is selected, press Ctrl+C (⌘C) to copy it.";
     }
     return;
   }

@@ -48,9 +48,9 @@ def crawl(client, start="/", limit=200):
             continue
         plain = client.get(url, follow=True)
         fragment = client.get(url, HTTP_HX_REQUEST="true")
-        pages[url] = plain.content.decode() + fragment.content.decode()
+        pages[url] = plain.getvalue().decode() + fragment.getvalue().decode()
         parser = Links()
-        parser.feed(plain.content.decode())
+        parser.feed(plain.getvalue().decode())
         for link in parser.found:
             absolute = urljoin(url, link)
             parts = urlsplit(absolute)

@@ -1,0 +1,73 @@
+"""Events as CSV or JSON Lines, one line at a time: memory stays flat at any size."""
+
+import csv
+import json
+
+CHUNK_SIZE = 2000
+
+CSV_COLUMNS = (
+    "id",
+    "created_at",
+    "organization",
+    "action",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "target_kind",
+    "target_id",
+    "target_name",
+    "project",
+    "environment",
+    "ip",
+    "user_agent",
+    "metadata",
+    "prev_hash",
+    "hash",
+)
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Echo:
+    """A file-like object for csv.writer that hands each line back instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+def _flat(event):
+    record = event.as_record()
+    actor_kind, actor_id, actor_name = record.pop("actor")
+    target_kind, target_id, target_name = record.pop("target")
+    record |= {
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "actor_name": actor_name,
+        "target_kind": target_kind,
+        "target_id": target_id,
+        "target_name": target_name,
+        "metadata": json.dumps(record["metadata"], sort_keys=True, ensure_ascii=False),
+    }
+    return [_cell(record[column]) for column in CSV_COLUMNS]
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_lines(events):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for event in events.iterator(chunk_size=CHUNK_SIZE):
+        yield writer.writerow(_flat(event))
+
+
+def jsonl_lines(events):
+    """One JSON object per line, exactly as recorded: each line can be rechecked against
+    its hash (`SHA-256(prev_hash + canonical JSON of the line without id and hashes)`)."""
+    for event in events.iterator(chunk_size=CHUNK_SIZE):
+        yield json.dumps(event.as_record(), ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -1,0 +1,54 @@
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+
+from audit.models import chain_ids, prune_chain, prune_cutoff, retention_days
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete audit events older than the retention period (AUDIT_RETENTION_DAYS, or "
+        "--days), oldest first, leaving in each chain a checkpoint event that carries the "
+        "last pruned hash, so the rest still verifies."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, help="Keep this many days (default: setting).")
+        parser.add_argument("--organization", help="Only this organization's chain (its slug).")
+        parser.add_argument("--dry-run", action="store_true", help="Count, delete nothing.")
+
+    def handle(self, *args, days=None, organization=None, dry_run=False, **options):
+        days = retention_days() if days is None else days
+        if not days:
+            self.stdout.write("Retention is off (AUDIT_RETENTION_DAYS is unset): nothing pruned.")
+            return
+        if days < 1:
+            raise CommandError("--days must be at least 1.")
+        if organization:
+            # By name: audit imports no other app.
+            organizations = apps.get_model("environments", "Organization").objects
+            org = organizations.filter(slug=organization).first()
+            if org is None:
+                raise CommandError(f"No organization {organization!r}.")
+            chains = [org.pk]
+        else:
+            chains = chain_ids()
+        cutoff = prune_cutoff(days)
+        total = 0
+        for organization_id in chains:
+            label = (
+                "no organization" if organization_id is None else f"organization {organization_id}"
+            )
+            pruned = prune_chain(organization_id, older_than=cutoff, dry_run=dry_run)
+            if pruned is None:
+                self.stdout.write(f"{label}: nothing older than {cutoff:%Y-%m-%d %H:%M} UTC")
+                continue
+            total += pruned.events
+            if dry_run:
+                self.stdout.write(f"{label}: would prune {pruned.events} events")
+            else:
+                self.stdout.write(
+                    f"{label}: pruned {pruned.events} events through event "
+                    f"{pruned.last_pruned_id}; checkpoint event {pruned.checkpoint.pk}"
+                )
+        verb = "Would prune" if dry_run else "Pruned"
+        self.stdout.write(self.style.SUCCESS(f"{verb} {total} events older than {days} days."))

@@ -1,0 +1,117 @@
+"""The audit log's review page, its exports, and verification on demand.
+
+Admins only: config/urls.py wraps each view in `environments.access.membership_required(
+allow="is_admin")`, since audit imports no other app. So `request.membership` is read
+duck-typed, and every query starts from its organization.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
+
+from audit.exports import csv_lines, jsonl_lines
+from audit.forms import EventFilterForm
+from audit.models import Action, AuditEvent, ChainHead, record
+
+
+class AuditRequest(HttpRequest):
+    """A request let through by the admin check that config/urls.py wires around the view."""
+
+    htmx: HtmxDetails
+    membership: Any  # environments.models.Membership, duck-typed
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def review(request: AuditRequest) -> TemplateResponse:
+    """The events, newest first, filtered by the query string; htmx gets the table alone."""
+    organization = request.membership.organization
+    form = EventFilterForm(request.GET, organization=organization)
+    page = None
+    if form.is_valid():
+        events = AuditEvent.objects.for_organization(organization).matching(**form.filters())
+        page = events.page(**form.cursor())
+    status = 200 if page is not None else 422
+    context = {"form": form, "page": page}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = TemplateResponse(
+            request, "audit/review.html#audit-table", context, status=status
+        )
+        # The address bar shows the view (only the filters in force), so it can be shared.
+        return push_url(response, form.url()) if page is not None else response
+    context["head"] = ChainHead.for_organization(organization.pk)
+    return TemplateResponse(request, "audit/review.html", context, status=status)
+
+
+@require_POST
+def verify(request: AuditRequest) -> HttpResponse:
+    """`Verify chain`: walk the organization's whole chain now and keep the outcome."""
+    organization = request.membership.organization
+    head = ChainHead.verify(organization.pk, by=request.user.get_username())
+    if request.htmx:
+        return TemplateResponse(request, "audit/review.html#chain-state", {"head": head})
+    if head.verified_intact:
+        messages.success(request, f"The chain is intact ({head.verified_events} events).")
+    else:
+        messages.error(request, f"The chain is broken: {head.verified_problem}")
+    return redirect("audit:review")
+
+
+@require_safe
+@never_cache
+def export_csv(request: AuditRequest) -> HttpResponse:
+    return export(request, "csv")
+
+
+@require_safe
+@never_cache
+def export_jsonl(request: AuditRequest) -> HttpResponse:
+    return export(request, "jsonl")
+
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", csv_lines),
+    "jsonl": ("application/jsonl; charset=utf-8", jsonl_lines),
+}
+
+
+def export(request: AuditRequest, fmt) -> HttpResponse:
+    """Every event the filters select (whatever page the link was on), newest first.
+
+    The export is recorded first; it then covers the events before its own, so the event
+    says exactly which set left the building.
+    """
+    organization = request.membership.organization
+    form = EventFilterForm(request.GET)
+    if not form.is_valid():
+        problems = "; ".join(form.problems)
+        return HttpResponse(f"Invalid filters: {problems}\n", status=400, content_type="text/plain")
+    exported = record(
+        action=Action.AUDIT_EXPORTED,
+        organization=organization,
+        actor=request.user,
+        target=organization,
+        request=request,
+        metadata={"format": fmt, "filters": form.params(before=None, after=None)},
+    )
+    events = (
+        AuditEvent.objects.for_organization(organization)
+        .matching(**form.filters())
+        .filter(id__lt=exported.pk)
+        .order_by("-id")
+    )
+    content_type, lines = FORMATS[fmt]
+    response = StreamingHttpResponse(lines(events), content_type=content_type)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    filename = f"keydesk-audit-{organization.slug}-{stamp}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,1 @@
+"""`make bench`: throughput under gunicorn and wrk, and verification in process (see README)."""

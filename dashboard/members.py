@@ -1,0 +1,191 @@
+"""An organization's members: add, change a role, remove.
+
+Each change and its audit event share one transaction, taken under a lock on the
+organization's row, so two admins acting at once can never leave it without an admin.
+"""
+
+import secrets
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY as AUTH_USER_SESSION_KEY
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import Action, record
+from environments.models import Membership, Organization, Role
+from keys.models import ApiKey, Kind, revoke_api_key
+
+# No look-alikes (0/O, 1/l/I): the password is read off a screen and handed over.
+READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 5  # 20 characters, about 115 random bits
+REMOVAL_REASON = "member removed"
+
+
+class LastAdminError(Exception):
+    """The change would leave the organization without an admin."""
+
+    def __init__(self, membership):
+        super().__init__(
+            f"{membership.user.get_username()} is the last admin of "
+            f"{membership.organization.name}. Make another member an admin first."
+        )
+
+
+@dataclass(frozen=True)
+class Removal:
+    username: str
+    revoked_keys: list
+    sessions_ended: int
+
+
+def one_time_password():
+    """A random password for a new account, in groups of five (`abcde-fghij-…`)."""
+    groups = (
+        "".join(secrets.choice(READABLE_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
+        for _ in range(PASSWORD_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def _lock(organization, by):
+    """Serialise member changes in one organization; the actor must still be its admin."""
+    Organization.objects.select_for_update().get(pk=organization.pk)
+    if not Membership.objects.for_organization(organization).admins().filter(user=by).exists():
+        raise PermissionDenied("Only an admin can change members.")
+
+
+def _target(membership):
+    """A fresh copy of `membership` read under the lock (it may have changed or gone)."""
+    return (
+        Membership.objects.for_organization(membership.organization_id)
+        .select_related("user", "organization")
+        .get(pk=membership.pk)
+    )
+
+
+def _is_last_admin(membership):
+    admins = Membership.objects.for_organization(membership.organization_id).admins()
+    return membership.role == Role.ADMIN and not admins.exclude(pk=membership.pk).exists()
+
+
+def add_member(*, organization, username, email="", role=Role.MEMBER, by, request=None):
+    """Create an account with a random password and make it a member.
+
+    Returns (membership, password): the password is stored only as its hash and is
+    returned this once, to be handed over; it goes nowhere else (not the audit event)."""
+    password = one_time_password()
+    with transaction.atomic():
+        _lock(organization, by)
+        user = User(username=username, email=email)
+        user.set_password(password)
+        user.save()
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+        record(
+            action=Action.MEMBER_ADDED,
+            organization=organization,
+            actor=by,
+            target=user,
+            request=request,
+            metadata={"username": username, "role": role, "account": "created"},
+        )
+    return membership, password
+
+
+def change_role(*, membership, role, by, request=None):
+    """Give a member another role. Raises LastAdminError rather than demote the last admin."""
+    with transaction.atomic():
+        _lock(membership.organization, by)
+        membership = _target(membership)
+        before = membership.role
+        if before == role:
+            return membership
+        if role != Role.ADMIN and _is_last_admin(membership):
+            raise LastAdminError(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record(
+            action=Action.ROLE_CHANGED,
+            organization=membership.organization,
+            actor=by,
+            target=membership.user,
+            request=request,
+            metadata={
+                "username": membership.user.get_username(),
+                "before": before,
+                "after": role,
+            },
+        )
+    return membership
+
+
+def remove_member(*, membership, by, request=None):
+    """Take a member out of the organization, with everything they hold in it.
+
+    Their personal keys in this organization are revoked (service keys stay: they belong to
+    the services that run on them); every session of theirs ends; an account left in no
+    organization is deactivated. Raises LastAdminError rather than remove the last admin."""
+    with transaction.atomic():
+        _lock(membership.organization, by)
+        membership = _target(membership)
+        if _is_last_admin(membership):
+            raise LastAdminError(membership)
+        user, organization = membership.user, membership.organization
+        role = membership.role
+        membership.delete()
+        revoked = []
+        for key in personal_keys(user, organization).with_related():
+            if revoke_api_key(key=key, by=by, reason=REMOVAL_REASON, request=request):
+                revoked.append(key.public_id)
+        sessions_ended = end_sessions(user)
+        if not Membership.objects.filter(user=user).exists():
+            # An account in no organization can do nothing but wait: keep it from signing in.
+            User.objects.filter(pk=user.pk).update(is_active=False)
+        record(
+            action=Action.MEMBER_REMOVED,
+            organization=organization,
+            actor=by,
+            target=user,
+            request=request,
+            metadata={
+                "username": user.get_username(),
+                "role": role,
+                "revoked_keys": revoked,
+                "sessions_ended": sessions_ended,
+            },
+        )
+    return Removal(user.get_username(), revoked, sessions_ended)
+
+
+def personal_keys(user, organization):
+    """The user's personal keys in the organization that are not revoked yet.
+
+    Expired keys count: an admin could extend one, and it would work again."""
+    return (
+        ApiKey.objects.for_organization(organization)
+        .filter(created_by=user, kind=Kind.PERSONAL)
+        .exclude(revoked_at__lte=timezone.now())
+    )
+
+
+def end_sessions(user):
+    """Delete every stored session signed in as `user`; return how many.
+
+    Sessions are not indexed by user, so each live one is decoded: fine for an admin action
+    that is rare. Engines with no table (signed cookies, cache) cannot be searched; there the
+    deactivation of an account left in no organization is what ends its sessions."""
+    engine = import_module(settings.SESSION_ENGINE)
+    model = getattr(engine.SessionStore, "get_model_class", None)
+    if model is None:
+        return 0
+    user_id = str(user.pk)
+    ended = 0
+    live = model().objects.filter(expire_date__gt=timezone.now())
+    for session in live.iterator(chunk_size=500):
+        if str(session.get_decoded().get(AUTH_USER_SESSION_KEY)) == user_id:
+            engine.SessionStore(session_key=session.session_key).delete()
+            ended += 1
+    return ended
