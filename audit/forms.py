@@ -1,6 +1,8 @@
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.urls import reverse
 from django.utils.functional import cached_property
 
@@ -8,6 +10,10 @@ from audit.models import Action
 
 FILTERS = ("actor", "action", "project", "environment", "key", "since", "until", "q")
 CURSORS = ("before", "after")
+# `until` is searched up to the start of the day after; one day more leaves room for a
+# time zone's offset. Later dates would overflow `datetime`.
+LAST_DAY = date.max - timedelta(days=2)
+NO_LATER_THAN_LAST_DAY = MaxValueValidator(LAST_DAY, "Choose a date no later than %(limit_value)s.")
 
 
 class EventFilterForm(forms.Form):
@@ -23,8 +29,8 @@ class EventFilterForm(forms.Form):
     project = forms.IntegerField(required=False, min_value=1)
     environment = forms.IntegerField(required=False, min_value=1)
     key = forms.CharField(required=False, max_length=64, label="Target key")
-    since = forms.DateField(required=False, label="From")
-    until = forms.DateField(required=False, label="To")
+    since = forms.DateField(required=False, label="From", validators=[NO_LATER_THAN_LAST_DAY])
+    until = forms.DateField(required=False, label="To", validators=[NO_LATER_THAN_LAST_DAY])
     q = forms.CharField(required=False, max_length=200, label="Search target names")
     before = forms.IntegerField(required=False, min_value=1)
     after = forms.IntegerField(required=False, min_value=1)

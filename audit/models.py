@@ -378,9 +378,11 @@ def client_ip(request):
         if len(hops) >= proxies:
             raw = hops[-proxies]
     try:
-        return str(ipaddress.ip_address(raw))
+        address = ipaddress.ip_address(raw)
     except ValueError:
         return None
+    # A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d: name them as IPv4.
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def _client(request):

@@ -128,6 +128,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "dashboard/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as everywhere else (TRUSTED_PROXY_COUNT), else behind a proxy every
+# sign-in would share the proxy's address and one username's failures would lock it for all.
+AXES_CLIENT_IP_CALLABLE = "dashboard.views.client_address"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -39,7 +39,6 @@ class LastAdminError(Exception):
 class Removal:
     username: str
     revoked_keys: list
-    sessions_ended: int
 
 
 def one_time_password():
@@ -52,8 +51,11 @@ def one_time_password():
 
 
 def _lock(organization, by):
-    """Serialise member changes in one organization; the actor must still be its admin."""
-    Organization.objects.select_for_update().get(pk=organization.pk)
+    """Serialise member changes in one organization; the actor must still be its admin.
+
+    `no_key`: the lock still excludes another member change, but not the foreign-key checks
+    of rows that point at the organization (an audit event recorded meanwhile)."""
+    Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
     if not Membership.objects.for_organization(organization).admins().filter(user=by).exists():
         raise PermissionDenied("Only an admin can change members.")
 
@@ -127,7 +129,10 @@ def remove_member(*, membership, by, request=None):
 
     Their personal keys in this organization are revoked (service keys stay: they belong to
     the services that run on them); every session of theirs ends; an account left in no
-    organization is deactivated. Raises LastAdminError rather than remove the last admin."""
+    organization is deactivated. Raises LastAdminError rather than remove the last admin.
+
+    Sessions end once the removal commits: finding them decodes every session, too slow to
+    do under the organization's lock, and the removal has already cut the member's access."""
     with transaction.atomic():
         _lock(membership.organization, by)
         membership = _target(membership)
@@ -136,11 +141,16 @@ def remove_member(*, membership, by, request=None):
         user, organization = membership.user, membership.organization
         role = membership.role
         membership.delete()
+        # Every writer takes a key's row before the audit chain's head (`revoke_api_key`
+        # updates, then records), so all the keys are locked first, in one order: a
+        # concurrent revocation of one of them never waits on the head while holding its row.
+        keys = personal_keys(user, organization).with_related()
+        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
         revoked = []
-        for key in personal_keys(user, organization).with_related():
+        for key in keys:
             if revoke_api_key(key=key, by=by, reason=REMOVAL_REASON, request=request):
                 revoked.append(key.public_id)
-        sessions_ended = end_sessions(user)
+        transaction.on_commit(lambda: end_sessions(user))
         if not Membership.objects.filter(user=user).exists():
             # An account in no organization can do nothing but wait: keep it from signing in.
             User.objects.filter(pk=user.pk).update(is_active=False)
@@ -154,10 +164,9 @@ def remove_member(*, membership, by, request=None):
                 "username": user.get_username(),
                 "role": role,
                 "revoked_keys": revoked,
-                "sessions_ended": sessions_ended,
             },
         )
-    return Removal(user.get_username(), revoked, sessions_ended)
+    return Removal(user.get_username(), revoked)
 
 
 def personal_keys(user, organization):

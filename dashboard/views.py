@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
@@ -7,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from audit.models import Action, record
+from audit.models import Action, client_ip, record
 from dashboard.forms import SignInForm, SignUpForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required
@@ -40,11 +41,22 @@ class SignInView(LoginView):
         return response
 
     def form_invalid(self, form):
-        # Bounded like the field itself: the raw POST could carry megabytes into the log.
-        username = form.data.get("username", "").strip()[:USERNAME_MAX_LENGTH]
-        if username and form.data.get("password"):
+        # Bounded like the field itself: the raw POST could carry megabytes into the log,
+        # and NUL characters that PostgreSQL cannot store.
+        username = form.data.get("username", "").replace("\x00", "").strip()
+        username = username[:USERNAME_MAX_LENGTH]
+        # Attempts past the lockout are not recorded one by one: the failures that caused it
+        # were, and the log must not grow at an attacker's pace.
+        failures = getattr(self.request, "axes_failures_since_start", 0)
+        past_lockout = failures > settings.AXES_FAILURE_LIMIT
+        if username and form.data.get("password") and not past_lockout:
             record_failed_sign_in(self.request, username)
         return super().form_invalid(form)
+
+
+def client_address(request):
+    """django-axes' view of the client's address (see AXES_CLIENT_IP_CALLABLE)."""
+    return client_ip(request) or ""
 
 
 def chains_of(username):

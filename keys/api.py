@@ -6,21 +6,30 @@ any other id is a 404. No key can create or widen a key beyond its own permissio
 
 import base64
 import binascii
+import ipaddress
 from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from environments.models import Environment
+from keys import tokens
 from keys.decorators import require_api_key
-from keys.models import ApiKey, Kind, issue_api_key, revoke_api_key, rotate_api_key, update_api_key
+from keys.models import (
+    ApiKey,
+    Kind,
+    NotRotatable,
+    issue_api_key,
+    revoke_api_key,
+    rotate_api_key,
+    update_api_key,
+)
 from keys.schemas import (
     ErrorOut,
     KeyChanges,
@@ -168,6 +177,8 @@ def project_keys(request):
 
 
 def key_in_project(request, key_id):
+    if not tokens.PUBLIC_ID_RE.fullmatch(key_id):  # not an id Keydesk gives: no query
+        raise Http404
     return get_object_or_404(project_keys(request), public_id=key_id)
 
 
@@ -180,6 +191,29 @@ def within_own_permissions(request, permissions):
             f"A key cannot grant what it lacks: {', '.join(beyond)}.",
             request.auth.rate_limit_headers,
         )
+
+
+def within_own_limits(request, caller, *, expires_at, allowed_ips):
+    """A key cannot make, keep or rotate a key that outlives it or works from more places."""
+    headers = request.auth.rate_limit_headers
+    if caller.expires_at is not None and (expires_at is None or expires_at > caller.expires_at):
+        raise Refusal(
+            403,
+            "insufficient_permissions",
+            f"This key expires at {caller.expires_at.isoformat()}: it cannot give a key more time.",
+            headers,
+        )
+    if caller.allowed_ips:
+        own = [ipaddress.ip_network(n) for n in caller.allowed_ips]
+        wanted = [ipaddress.ip_network(n) for n in allowed_ips]
+        inside = all(any(n.version == o.version and n.subnet_of(o) for o in own) for n in wanted)
+        if not wanted or not inside:
+            raise Refusal(
+                403,
+                "insufficient_permissions",
+                "This key works only from some networks: it cannot give a key more of them.",
+                headers,
+            )
 
 
 def no_store(response):
@@ -196,6 +230,11 @@ manage = [BearerKey()]
 def create_key(request, body: KeyIn):
     permissions = set(body.permissions) | {"read"}
     within_own_permissions(request, permissions)
+    caller = calling_key(request)
+    # Unless told otherwise, a new key inherits the caller's expiry and networks.
+    expires_at = body.expires_at or caller.expires_at
+    allowed_ips = body.allowed_ips or caller.allowed_ips
+    within_own_limits(request, caller, expires_at=expires_at, allowed_ips=allowed_ips)
     environment = Environment.objects.filter(
         project_id=request.auth.project_id, slug=body.environment
     ).first()
@@ -206,13 +245,13 @@ def create_key(request, body: KeyIn):
     key, plaintext = issue_api_key(
         environment=environment,
         name=body.name,
-        by=calling_key(request),
+        by=caller,
         kind=Kind.SERVICE,
         write="write" in permissions,
         manage="manage" in permissions,
         description=body.description,
-        expires_at=body.expires_at,
-        allowed_ips=body.allowed_ips or [],
+        expires_at=expires_at,
+        allowed_ips=allowed_ips,
         rate_limit=body.rate_limit,
         request=request,
     )
@@ -275,7 +314,14 @@ def patch_key(request, key_id: str, body: KeyChanges):
         changes["rate_limit"] = sent["rate_limit"]
     if "description" in changes and changes["description"] is None:
         changes["description"] = ""
-    update_api_key(key=key, by=calling_key(request), changes=changes, request=request)
+    caller = calling_key(request)
+    within_own_limits(
+        request,
+        caller,
+        expires_at=changes.get("expires_at", key.expires_at),
+        allowed_ips=changes.get("allowed_ips", key.allowed_ips),
+    )
+    update_api_key(key=key, by=caller, changes=changes, request=request)
     return KeyOut.of(key)
 
 
@@ -289,15 +335,15 @@ def rotate_key(request, key_id: str, body: RotateIn | None = None):
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
     within_own_permissions(request, key.permissions)
-    if key.revoked_at is not None:
-        raise ApiError(409, "key_revoked", "This key is revoked or already rotated.")
-    if key.expires_at is not None and key.expires_at <= timezone.now():
-        raise ApiError(409, "key_expired", "This key has expired; create a new one.")
+    caller = calling_key(request)
+    within_own_limits(request, caller, expires_at=key.expires_at, allowed_ips=key.allowed_ips)
     grace = body.grace_seconds if body else 0
-    new, plaintext = rotate_api_key(
-        key=key, by=calling_key(request), grace_seconds=grace, request=request
-    )
-    new.rotated_from = key
+    try:
+        new, plaintext = rotate_api_key(key=key, by=caller, grace_seconds=grace, request=request)
+    except NotRotatable:
+        raise ApiError(
+            409, "key_not_rotatable", "This key is revoked, expired or already rotated."
+        ) from None
     response = api.create_response(
         request, KeyCreatedOut(**KeyOut.of(new), key=plaintext).model_dump(mode="json"), status=201
     )

@@ -7,7 +7,6 @@ from django.db import models
 from django.utils import timezone
 
 from environments.models import Environment
-from keys import tokens
 
 EXPIRY_CHOICES = [
     ("", "Never"),
@@ -107,9 +106,6 @@ class KeyFilterForm(forms.Form):
         )
         self.fields["creator"].label_from_instance = lambda user: user.get_username()
 
-    def search_is_a_key(self):
-        return tokens.is_well_formed((self.cleaned_data.get("q") or "").strip())
-
     def apply(self, keys):
         """Narrow `keys` by whatever filters are valid and set."""
         if not self.is_valid():
@@ -118,14 +114,9 @@ class KeyFilterForm(forms.Form):
         now = timezone.now()
         if data["q"]:
             q = data["q"].strip()
-            if self.search_is_a_key():
-                keys = keys.matching(q)
-            else:
-                keys = keys.filter(
-                    models.Q(name__icontains=q)
-                    | models.Q(hint__icontains=q)
-                    | models.Q(public_id=q)
-                )
+            keys = keys.filter(
+                models.Q(name__icontains=q) | models.Q(hint__icontains=q) | models.Q(public_id=q)
+            )
         if data["project"]:
             keys = keys.filter(environment__project=data["project"])
         if data["environment"]:
@@ -207,7 +198,9 @@ class KeyEditForm(forms.Form):
     expires_at = forms.DateTimeField(
         label="Expires (UTC)",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"
+        ),
         help_text="Leave empty for no expiry.",
     )
     allowed_ips = forms.CharField(
@@ -239,6 +232,14 @@ class KeyEditForm(forms.Form):
         if not can_grant_manage:
             # Shown as it is, but not changeable: only admins grant (or take away) manage.
             self.fields["manage"].disabled = True
+
+    def clean_expires_at(self):
+        """The field shows whole seconds: an unchanged expiry keeps its exact value."""
+        value = self.cleaned_data["expires_at"]
+        current = self.key.expires_at
+        if value and current and value == current.replace(microsecond=0):
+            return current
+        return value
 
     def clean_allowed_ips(self):
         networks = []

@@ -295,13 +295,26 @@ def revoke_api_key(*, key, by, reason, request=None, at=None):
     return True
 
 
+class NotRotatable(Exception):
+    """The key is revoked, already rotated, or expired: there is nothing to rotate."""
+
+
 def rotate_api_key(*, key, by, grace_seconds=0, request=None):
-    """Issue a successor with the same settings; the old key stops after `grace_seconds`."""
+    """Issue a successor with the same settings; the old key stops after `grace_seconds`.
+
+    The successor keeps the old key's owner (a personal key stays its creator's, and goes
+    with them when they leave); the audit event names who rotated it."""
     with transaction.atomic():
+        # Locked and re-read, so two rotations at once cannot both issue a successor.
+        key = (
+            ApiKey.objects.select_for_update().select_related("environment__project").get(pk=key.pk)
+        )
+        if key.revoked_at is not None or key.status != Status.ACTIVE:
+            raise NotRotatable(f"{key.public_id} is {key.status} or already rotated.")
         new, plaintext = ApiKey.issue(
             environment=key.environment,
             name=key.name,
-            created_by=_user(by) or key.created_by,
+            created_by=key.created_by,
             write=key.can_write,
             manage=key.can_manage,
             kind=key.kind,
@@ -350,7 +363,11 @@ def update_api_key(*, key, by, changes, request=None):
     with transaction.atomic():
         for field, value in changed.items():
             setattr(key, field, value)
-        key.save(update_fields=list(changed))
+        fields = list(changed)
+        if "expires_at" in changed:
+            key.expiry_recorded = False  # a new expiry is recorded when it comes, too
+            fields.append("expiry_recorded")
+        key.save(update_fields=fields)
         _record(
             key,
             Action.KEY_UPDATED,

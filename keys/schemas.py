@@ -92,6 +92,13 @@ def _cidrs(value):
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
+def no_nul(value):
+    """PostgreSQL cannot store NUL in text: refuse it here, as a clear 422."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class KeyChanges(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=2000)
@@ -101,6 +108,7 @@ class KeyChanges(Schema):
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
+    check_text = field_validator("name", "description")(no_nul)
 
     @field_validator("expires_at")
     @classmethod
@@ -112,7 +120,7 @@ class KeyChanges(Schema):
 
 class KeyIn(KeyChanges):
     name: str = Field(min_length=1, max_length=100)
-    environment: str = Field(min_length=1, max_length=50)
+    environment: str = Field(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
     permissions: list[Perm] = ["read"]
     description: str = Field("", max_length=2000)
 

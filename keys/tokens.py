@@ -21,6 +21,7 @@ CHECKSUM_LENGTH = 6
 PUBLIC_ID_LENGTH = 16
 
 KEY_RE = re.compile(rf"kd_(?:live|test)_[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}")
+PUBLIC_ID_RE = re.compile(rf"key_[0-9A-Za-z]{{{PUBLIC_ID_LENGTH}}}")
 # Anything a log should never show: the shape, whether or not the checksum holds.
 KEY_LIKE_RE = re.compile(r"kd_(?:live|test)_[0-9A-Za-z]{8,}")
 

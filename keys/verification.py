@@ -6,8 +6,9 @@ Built to sit in front of every request of a team's services:
   more Python than everything else here together);
 - no key state is cached, so a revocation holds from the very next request on every worker
   and every host;
-- `last_used_at` and the daily use counts are written at most once a minute per key and
-  process; rate-limit counters live in Django's cache (Redis when `REDIS_URL` is set).
+- `last_used_at` and the daily use counts are written at most once a minute per key (the
+  counts gather in the cache meanwhile); rate-limit counters live in Django's cache (Redis
+  when `REDIS_URL` is set, shared by every worker and host).
 """
 
 import functools
@@ -17,13 +18,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from audit.models import client_ip
 from keys import tokens
 from keys.models import ApiKey, KeyUsage, candidate_digests, record_expiry
 
@@ -114,12 +115,14 @@ def lookup(digests):
             return cursor.fetchone()
     connection.ensure_connection()
     placeholder = "?" if connection.vendor == "sqlite" else "%s"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(lookup_sql(len(digests), placeholder), digests)
-        return cursor.fetchone()
-    finally:
-        cursor.close()
+    # As Django's cursor would: a broken connection is marked, and closed at the request's end.
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(lookup_sql(len(digests), placeholder), digests)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
 
 
 def presented_key(request):
@@ -143,22 +146,11 @@ def presented_key(request):
     return key
 
 
-def client_ip(request):
-    """REMOTE_ADDR, or the address the configured number of trusted proxies saw."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        hops = [h for h in hops if h]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def ip_allowed(ip, allowed):
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    """Whether `ip` (as audit.models.client_ip names it, or None) is inside any network."""
+    if ip is None:
         return False
+    address = ipaddress.ip_address(ip)
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
 

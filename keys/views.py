@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from audit.models import AuditEvent
 from environments.access import OrgRequest, membership_required
 from environments.models import Environment
+from keys import tokens
 from keys.forms import (
     KeyCreateForm,
     KeyEditForm,
@@ -21,7 +22,15 @@ from keys.forms import (
     RotateForm,
     environment_choices,
 )
-from keys.models import ApiKey, Kind, issue_api_key, revoke_api_key, rotate_api_key, update_api_key
+from keys.models import (
+    ApiKey,
+    Kind,
+    NotRotatable,
+    issue_api_key,
+    revoke_api_key,
+    rotate_api_key,
+    update_api_key,
+)
 
 ADMIN_PAGE_SIZE = 200
 
@@ -140,24 +149,27 @@ def verify_url(request):
     return request.build_absolute_uri("/v1/auth/verify")
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
 def key_admin(request: OrgRequest):
-    """Every key of the organization, filtered, with revocation one by one or in bulk."""
+    """Every key of the organization, filtered, with revocation one by one or in bulk.
+
+    A whole key pasted to find it is POSTed (`secret`), so it never travels in a URL; the page
+    then names the key by its public id. One pasted into the GET search is handled the same
+    way, as a safety net."""
     organization = request.membership.organization
-    form = KeyFilterForm(request.GET or None, organization=organization)
     keys = ApiKey.objects.for_organization(organization).with_related()
-    if form.is_valid() and form.search_is_a_key():
-        # A pasted key is matched by digest, then the page reloads naming the key by its
-        # public id: the secret leaves the address bar, the history and the search box.
-        match = keys.matching(form.cleaned_data["q"].strip()).first()
-        query = request.GET.copy()
+    query = request.GET.copy()
+    secret = request.POST.get("secret", "") if request.method == "POST" else query.get("q", "")
+    if request.method == "POST" or tokens.is_well_formed(secret.strip()):
+        match = keys.matching(secret.strip()).first() if secret.strip() else None
         query["q"] = match.public_id if match else ""
         if match is None:
             messages.info(request, "No key of this organization matches the pasted key.")
         clean_url = f"{request.path}?{query.urlencode()}"
         return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
+    form = KeyFilterForm(request.GET or None, organization=organization)
     keys = form.apply(keys)
     total = keys.count()
     keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
@@ -175,7 +187,7 @@ def key_admin(request: OrgRequest):
 def key_revoke(request: OrgRequest):
     """Confirm, with a reason, then revoke one or many keys at once."""
     source = request.POST if request.method == "POST" else request.GET
-    wanted = source.getlist("keys")
+    wanted = [k for k in source.getlist("keys") if tokens.PUBLIC_ID_RE.fullmatch(k)]
     revocable = list(
         ApiKey.objects.changeable_by(request.membership)
         .filter(public_id__in=wanted)
@@ -267,19 +279,24 @@ def key_edit(request: OrgRequest, key_id):
 def key_rotate(request: OrgRequest, key_id):
     """Rotate with a grace window; the new key appears once, behind the copy gate."""
     key = changeable_key(request, key_id)
+    not_rotatable = "Only an active key that is not already rotated can be rotated."
     if key.revoked_at is not None or not key.is_usable:
-        messages.error(request, "Only an active key that is not already rotated can be rotated.")
+        messages.error(request, not_rotatable)
         return redirect("keys:detail", key.public_id)
     if key.can_manage and not request.membership.can_grant_manage:
         raise PermissionDenied("Only admins may issue a key with manage.")
     form = RotateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        new, plaintext = rotate_api_key(
-            key=key,
-            by=request.user,
-            grace_seconds=form.cleaned_data["grace_seconds"],
-            request=request,
-        )
+        try:
+            new, plaintext = rotate_api_key(
+                key=key,
+                by=request.user,
+                grace_seconds=form.cleaned_data["grace_seconds"],
+                request=request,
+            )
+        except NotRotatable:  # rotated by someone else a moment ago
+            messages.error(request, not_rotatable)
+            return redirect("keys:detail", key.public_id)
         return trigger_client_event(show_once(request, new, plaintext), "keysChanged")
     status = 422 if request.method == "POST" else 200
     template = "keys/key_rotate.html#rotate-dialog" if request.htmx else "keys/key_rotate.html"

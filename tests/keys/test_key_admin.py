@@ -177,3 +177,30 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_pasted_key_is_posted_and_the_page_names_it_by_id(client, alice, keys):
+    client.force_login(alice)
+    key, plaintext = keys["bob-live"]
+    response = client.post(URL, {"secret": f"  {plaintext} "})
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?q={key.public_id}"
+    page = client.get(response["Location"])
+    assert listed(page) == {"bob-live"}
+    assert plaintext not in page.content.decode()
+
+
+def test_a_pasted_key_with_an_invalid_filter_still_never_echoes(client, alice, keys):
+    client.force_login(alice)
+    _, plaintext = keys["bob-live"]
+    response = client.get(URL, {"q": plaintext, "creator": "999999"})
+    assert response.status_code == 302
+    assert plaintext not in response["Location"]
+
+
+def test_an_unknown_pasted_key_says_so(client, alice, keys):
+    from keys import tokens
+
+    client.force_login(alice)
+    response = client.post(URL, {"secret": tokens.generate("live")}, follow=True)
+    assert "No key of this organization matches the pasted key." in response.content.decode()
