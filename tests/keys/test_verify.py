@@ -220,3 +220,16 @@ def test_it_keeps_last_use_without_writing_every_time(client, api_key):
 def test_the_verify_answer_never_echoes_the_secret(client, api_key):
     response = client.get(URL, **bearer(api_key[1]))
     assert api_key[1] not in response.content.decode()
+
+
+def test_a_busy_cache_never_resets_a_limit_early(client, development, alice):
+    """The embedded cache keeps every counter: Django's default of 300 entries would cull
+    this key's count among a thousand others and let it through again."""
+    from django.core.cache import cache
+
+    _, plaintext = issue_api_key(environment=development, name="k", by=alice, rate_limit=2)
+    for _ in range(2):
+        assert client.get(URL, **bearer(plaintext)).status_code == 200
+    for n in range(1000):  # the counters of a thousand other busy keys
+        cache.set(f"kd:rl:other-{n}", 1, timeout=120)
+    assert client.get(URL, **bearer(plaintext)).status_code == 429
