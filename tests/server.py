@@ -30,7 +30,7 @@ def free_port():
 
 
 @contextlib.contextmanager
-def gunicorn(workers=2, log_path=None, options=()):
+def gunicorn(workers=2, log_path=None, options=(), env=None):
     """Serve Keydesk with `workers` sync workers; yields (base_url, path of the log)."""
     port = free_port()
     log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log"
@@ -39,6 +39,7 @@ def gunicorn(workers=2, log_path=None, options=()):
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(),
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
+        **(env or {}),
     }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -86,3 +87,38 @@ def get(url, headers=None):
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "/usr/bin/redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
