@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -612,3 +613,15 @@ def _delete_through(organization_id, last_id):
 
 def prune_cutoff(days, now=None):
     return (now or timezone.now()) - timedelta(days=days)
+
+
+def chains_to_check(organization_slug=None):
+    """The commands' chains: one organization's (by slug), else every chain that has events."""
+    if not organization_slug:
+        return chain_ids()
+    # By name: audit imports no other app.
+    organizations = apps.get_model("environments", "Organization").objects
+    organization = organizations.filter(slug=organization_slug).first()
+    if organization is None:
+        raise LookupError(f"No organization {organization_slug!r}.")
+    return [organization.pk]

@@ -1,7 +1,6 @@
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import chain_ids, prune_chain, prune_cutoff, retention_days
+from audit.models import chains_to_check, prune_chain, prune_cutoff, retention_days
 
 
 class Command(BaseCommand):
@@ -23,15 +22,10 @@ class Command(BaseCommand):
             return
         if days < 1:
             raise CommandError("--days must be at least 1.")
-        if organization:
-            # By name: audit imports no other app.
-            organizations = apps.get_model("environments", "Organization").objects
-            org = organizations.filter(slug=organization).first()
-            if org is None:
-                raise CommandError(f"No organization {organization!r}.")
-            chains = [org.pk]
-        else:
-            chains = chain_ids()
+        try:
+            chains = chains_to_check(organization)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
         cutoff = prune_cutoff(days)
         total = 0
         for organization_id in chains:

@@ -1,7 +1,6 @@
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import ChainHead, chain_ids
+from audit.models import ChainHead, chains_to_check
 
 
 class Command(BaseCommand):
@@ -14,15 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--organization", help="Only this organization's chain (its slug).")
 
     def handle(self, *args, organization=None, **options):
-        if organization:
-            # By name: audit imports no other app.
-            organizations = apps.get_model("environments", "Organization").objects
-            org = organizations.filter(slug=organization).first()
-            if org is None:
-                raise CommandError(f"No organization {organization!r}.")
-            chains = [org.pk]
-        else:
-            chains = chain_ids()
+        try:
+            chains = chains_to_check(organization)
+        except LookupError as error:
+            raise CommandError(str(error)) from None
         broken = []
         for organization_id in chains:
             head = ChainHead.verify(organization_id, by="verify_audit_chain")
