@@ -34,6 +34,16 @@ class KeyCreateForm(forms.Form):
         coerce=int,
         empty_value=None,
     )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[
+            ("personal", "Personal: mine, revoked when I leave the organization"),
+            ("service", "Service: belongs to the organization, outlives its creator"),
+        ],
+        initial="personal",
+        required=False,  # personal unless an admin chooses otherwise
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, environments=None, can_grant_manage=False, **kwargs):
         """`environments`: offer a choice among these (the quickstart); else it is fixed."""
@@ -44,7 +54,9 @@ class KeyCreateForm(forms.Form):
             )
             self.order_fields(["environment", "name"])
         if not can_grant_manage:
+            # Only admins grant manage and make service keys (DESIGN.md section 7).
             del self.fields["manage"]
+            del self.fields["kind"]
 
     def expires_at(self):
         days = self.cleaned_data.get("expires_in")

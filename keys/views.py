@@ -132,7 +132,7 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
             environment=fixed or form.cleaned_data["environment"],
             name=form.cleaned_data["name"],
             by=request.user,
-            kind=Kind.PERSONAL,
+            kind=form.cleaned_data.get("kind") or Kind.PERSONAL,
             write=form.cleaned_data["write"],
             manage=form.cleaned_data.get("manage", False),
             expires_at=form.expires_at(),

@@ -190,3 +190,21 @@ def test_anonymous_users_are_sent_to_sign_in(client, development):
 def test_other_methods_are_refused(client, alice, development, method):
     login(client, alice)
     assert getattr(client, method)(create_url(development)).status_code == 405
+
+
+def test_admins_may_make_service_keys_members_may_not(client, alice, bob, development):
+    login(client, alice)
+    assert 'value="service"' in client.get(create_url(development)).content.decode()
+    client.post(create_url(development), {"name": "svc", "kind": "service"})
+    assert ApiKey.objects.get(name="svc").kind == Kind.SERVICE
+    login(client, bob)
+    assert 'value="service"' not in client.get(create_url(development)).content.decode()
+    client.post(create_url(development), {"name": "mine", "kind": "service"})
+    assert ApiKey.objects.get(name="mine").kind == Kind.PERSONAL
+
+
+def test_an_unknown_kind_is_refused(client, alice, development):
+    login(client, alice)
+    response = client.post(create_url(development), {"name": "x", "kind": "root"})
+    assert response.status_code == 422
+    assert not ApiKey.objects.exists()
