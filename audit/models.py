@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
     SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
     SIGN_OUT = "sign_out", "Signed out"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
     PROJECT_CREATED = "project_created", "Project created"
     PROJECT_DELETED = "project_deleted", "Project deleted"
     ENVIRONMENT_CREATED = "environment_created", "Environment created"

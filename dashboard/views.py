@@ -1,10 +1,12 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordChangeView
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -75,6 +77,30 @@ def record_failed_sign_in(request, username):
             request=request,
             metadata={"username": username},
         )
+
+
+class ChangePasswordView(PasswordChangeView):
+    """Django's password change (old password, new one twice, the validators), recorded.
+
+    Members added by an admin start with a one-time password: this is where they replace it.
+    Django keeps this session signed in and ends the user's other sessions."""
+
+    template_name = "dashboard/password_change.html"
+    success_url = reverse_lazy("dashboard:home")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            for organization in chains_of(self.request.user.get_username()):
+                record(
+                    action=Action.PASSWORD_CHANGED,
+                    organization=organization,
+                    actor=self.request.user,
+                    target=self.request.user,
+                    request=self.request,
+                )
+        messages.success(self.request, "Your password has been changed.")
+        return response
 
 
 @require_POST

@@ -14,7 +14,8 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from keys.models import issue_api_key
 
-# Who may use each pattern: "public" (no sign-in), "viewer", "member" (creates keys),
+# Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
+# or not), "viewer", "member" (creates keys),
 # "own" (a member on their own key, an admin on any), "admin", or "api" (a Bearer key).
 ACCESS = {
     "livez": "public",
@@ -33,6 +34,7 @@ ACCESS = {
     "dashboard:login": "public",
     "dashboard:signup": "public",
     "dashboard:logout": "public",
+    "dashboard:password_change": "signed-in",
     "dashboard:home": "viewer",
     "dashboard:quickstart": "viewer",
     "dashboard:quickstart_project": "member",
@@ -107,6 +109,8 @@ def fetch(client, url):
 
 def expectation(access, role):
     """True if `role` may use a pattern that needs `access`."""
+    if access == "signed-in":
+        return True
     if access == "own":  # the fixture's key is alice's: an admin may, a member may not
         return role == "admin"
     return RANK[role] >= RANK[access]
