@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audit.models import Action, record
 from environments.models import Membership, Organization, Role
-from keys.models import ApiKey, Kind, revoke_api_key
+from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
 
 # No look-alikes (0/O, 1/l/I): the password is read off a screen and handed over.
 READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -98,7 +98,11 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
 
 
 def change_role(*, membership, role, by, request=None):
-    """Give a member another role. Raises LastAdminError rather than demote the last admin."""
+    """Give a member another role. Raises LastAdminError rather than demote the last admin.
+
+    Their personal keys follow the role down, so a demotion is real for the API too: to
+    `member`, the keys lose `manage` (only admins grant it); to `viewer`, who creates no
+    keys, they are revoked. Service keys belong to the organization and stay."""
     with transaction.atomic():
         _lock(membership.organization, by)
         membership = _target(membership)
@@ -109,6 +113,18 @@ def change_role(*, membership, role, by, request=None):
             raise LastAdminError(membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        # Keys first, then the chain's head, in one order (see remove_member).
+        keys = personal_keys(membership.user, membership.organization).with_related()
+        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
+        revoked, narrowed = [], []
+        for key in keys:
+            if role == Role.VIEWER:
+                reason = "owner's role changed to viewer"
+                if revoke_api_key(key=key, by=by, reason=reason, request=request):
+                    revoked.append(key.public_id)
+            elif role == Role.MEMBER and key.can_manage:
+                update_api_key(key=key, by=by, changes={"can_manage": False}, request=request)
+                narrowed.append(key.public_id)
         record(
             action=Action.ROLE_CHANGED,
             organization=membership.organization,
@@ -119,6 +135,8 @@ def change_role(*, membership, role, by, request=None):
                 "username": membership.user.get_username(),
                 "before": before,
                 "after": role,
+                "revoked_keys": revoked,
+                "keys_without_manage": narrowed,
             },
         )
     return membership

@@ -32,7 +32,13 @@ def test_it_records_the_change_with_before_and_after(client, alice, bob, acme):
     assert event.organization_id == acme.pk
     assert event.actor_name == "alice"
     assert (event.target_kind, event.target_id, event.target_name) == ("user", str(bob.pk), "bob")
-    assert event.metadata == {"username": "bob", "before": "member", "after": "admin"}
+    assert event.metadata == {
+        "username": "bob",
+        "before": "member",
+        "after": "admin",
+        "revoked_keys": [],
+        "keys_without_manage": [],
+    }
     assert verify_chain(acme.pk) is None
 
 
