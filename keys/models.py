@@ -39,6 +39,16 @@ def candidate_digests(key):
     return [tokens.digest(key, secret) for secret in settings.KEY_HASH_SECRETS]
 
 
+def granted_permissions(can_write, can_manage):
+    """The permission names a key's columns grant, `read` (always) first."""
+    granted = [Permission.READ.value]
+    if can_write:
+        granted.append(Permission.WRITE.value)
+    if can_manage:
+        granted.append(Permission.MANAGE.value)
+    return granted
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(environment__project__organization__memberships__user=user)
@@ -154,12 +164,7 @@ class ApiKey(models.Model):
 
     @property
     def permissions(self):
-        granted = [Permission.READ.value]
-        if self.can_write:
-            granted.append(Permission.WRITE.value)
-        if self.can_manage:
-            granted.append(Permission.MANAGE.value)
-        return granted
+        return granted_permissions(self.can_write, self.can_manage)
 
     @property
     def status(self):

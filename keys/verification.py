@@ -26,7 +26,13 @@ from django.utils.dateparse import parse_datetime
 
 from audit.models import client_ip
 from keys import tokens
-from keys.models import ApiKey, KeyUsage, candidate_digests, record_expiry
+from keys.models import (
+    ApiKey,
+    KeyUsage,
+    candidate_digests,
+    granted_permissions,
+    record_expiry,
+)
 
 KEY_PARAMETERS = ("api_key", "key", "token")
 USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
@@ -248,14 +254,13 @@ def verify(request, permissions=("read",)):
 
     limit = rate_limit or default_rate_limit
     allowed, headers = count_request(pk, limit)
-    granted = ("read",) + (("write",) if can_write else ()) + (("manage",) if can_manage else ())
     verified = VerifiedKey(
         pk=pk,
         id=public_id,
         name=name,
         environment=environment_slug,
         project=project_slug,
-        permissions=granted,
+        permissions=tuple(granted_permissions(can_write, can_manage)),
         expires_at=expires_at,
         organization_id=organization_id,
         project_id=project_id,
