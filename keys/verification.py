@@ -200,9 +200,8 @@ def count_request(key_pk, limit):
     return True, headers
 
 
-def record_use(key_pk, last_used_at):
+def record_use(key_pk, last_used_at, now):
     """Keep last use and daily counts without a write on every request."""
-    now = timezone.now()
     counter = f"kd:use:{key_pk}:{now.date().isoformat()}"
     increment(counter, timeout=2 * 86400)
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
@@ -278,6 +277,6 @@ def verify(request, permissions=("read",)):
             f"This key may make {limit} requests a minute; retry after {headers['Retry-After']} s.",
             headers,
         )
-    record_use(pk, _datetime(last_used_at))
+    record_use(pk, _datetime(last_used_at), now)
     verified.require(permissions)
     return verified
