@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from environments.models import Environment
+from keys.models import InvalidExpiry, clean_expiry, expiry_in
 
 EXPIRY_CHOICES = [
     ("", "Never"),
@@ -58,9 +59,16 @@ class KeyCreateForm(forms.Form):
             del self.fields["manage"]
             del self.fields["kind"]
 
+    def clean_expires_in(self):
+        days = self.cleaned_data["expires_in"]
+        try:
+            self._expires_at = expiry_in(days)
+        except InvalidExpiry as problem:
+            raise forms.ValidationError(f"The expiry {problem}.") from None
+        return days
+
     def expires_at(self):
-        days = self.cleaned_data.get("expires_in")
-        return timezone.now() + timedelta(days=days) if days else None
+        return self._expires_at
 
 
 def environment_choices(organization):
@@ -246,12 +254,16 @@ class KeyEditForm(forms.Form):
             self.fields["manage"].disabled = True
 
     def clean_expires_at(self):
-        """The field shows whole seconds: an unchanged expiry keeps its exact value."""
+        """The field shows whole seconds: an unchanged expiry keeps its exact value (even a
+        past one); a new one must be one a key can have."""
         value = self.cleaned_data["expires_at"]
         current = self.key.expires_at
         if value and current and value == current.replace(microsecond=0):
             return current
-        return value
+        try:
+            return clean_expiry(value)
+        except InvalidExpiry as problem:
+            raise forms.ValidationError(f"The expiry {problem}.") from None
 
     def clean_allowed_ips(self):
         networks = []

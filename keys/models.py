@@ -1,7 +1,7 @@
 """API keys: issued once, stored only as a digest, and known afterwards by their hint."""
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +47,51 @@ def granted_permissions(can_write, can_manage):
     if can_manage:
         granted.append(Permission.MANAGE.value)
     return granted
+
+
+# The latest expiry Keydesk stores: every supported database reads it back into Python (psycopg
+# cannot read a timestamp past year 9999 in UTC, nor one before year 1), whatever the offset.
+LATEST_EXPIRY = datetime(9999, 12, 30, tzinfo=UTC)
+LATEST = "9999-12-30T00:00:00Z"
+
+
+class InvalidExpiry(ValueError):
+    """An expiry no key can have; the message says why, for a person to act on."""
+
+
+def clean_expiry(value, *, now=None):
+    """An expiry as it is stored: aware, in UTC, in the future and at most LATEST_EXPIRY.
+
+    None (no expiry) passes. Raises InvalidExpiry: every entry point (the API's schemas, the
+    dashboard's forms, the commands) asks this before a value can reach a row."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidExpiry("give a time zone, e.g. 2027-01-01T00:00:00Z")
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # the offset moves it out of years 1-9999
+        raise InvalidExpiry(
+            "must be in the future" if value.year == 1 else f"must be no later than {LATEST}"
+        ) from None
+    if value > LATEST_EXPIRY:
+        raise InvalidExpiry(f"must be no later than {LATEST}")
+    if value <= (now or timezone.now()):
+        raise InvalidExpiry("must be in the future")
+    return value
+
+
+def expiry_in(days, *, now=None):
+    """The expiry `days` whole days from now (None for None), checked like any other."""
+    if days is None:
+        return None
+    if days < 1:
+        raise InvalidExpiry("must be a whole number of days, 1 or more")
+    now = now or timezone.now()
+    try:
+        return clean_expiry(now + timedelta(days=days), now=now)
+    except OverflowError:
+        raise InvalidExpiry(f"must be no later than {LATEST}") from None
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -7,6 +7,8 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from keys.models import clean_expiry
+
 Perm = Literal["read", "write", "manage"]
 
 
@@ -110,12 +112,7 @@ class KeyChanges(Schema):
     check_ips = field_validator("allowed_ips")(_cidrs)
     check_text = field_validator("name", "description")(no_nul)
 
-    @field_validator("expires_at")
-    @classmethod
-    def aware(cls, value):
-        if value is not None and value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2027-01-01T00:00:00Z")
-        return value
+    check_expiry = field_validator("expires_at")(clean_expiry)
 
 
 class KeyIn(KeyChanges):

@@ -1,10 +1,7 @@
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from environments.models import Environment
-from keys.models import Kind, issue_api_key
+from keys.models import InvalidExpiry, Kind, expiry_in, issue_api_key
 
 
 class Command(BaseCommand):
@@ -38,9 +35,10 @@ class Command(BaseCommand):
                 f"Project {options['project']!r} exists in several organizations: "
                 "name one with --organization."
             )
-        days = options["expires_in"]
-        if days is not None and days < 1:
-            raise CommandError("--expires-in must be a whole number of days, 1 or more.")
+        try:
+            expires_at = expiry_in(options["expires_in"])
+        except InvalidExpiry as problem:
+            raise CommandError(f"--expires-in: the expiry {problem}.") from None
         _, plaintext = issue_api_key(
             environment=found[0],
             name=options["name"],
@@ -48,6 +46,6 @@ class Command(BaseCommand):
             kind=Kind.SERVICE,
             write=options["write"],
             manage=options["manage"],
-            expires_at=timezone.now() + timedelta(days=days) if days else None,
+            expires_at=expires_at,
         )
         self.stdout.write(plaintext)
