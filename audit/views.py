@@ -18,9 +18,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
+from audit.chain import record, verify_and_keep
 from audit.exports import csv_lines, jsonl_lines
 from audit.forms import EventFilterForm
-from audit.models import Action, AuditEvent, ChainHead, record
+from audit.models import Action, AuditEvent, ChainHead
 
 
 class AuditRequest(HttpRequest):
@@ -56,7 +57,7 @@ def review(request: AuditRequest) -> TemplateResponse:
 def verify(request: AuditRequest) -> HttpResponse:
     """`Verify chain`: walk the organization's whole chain now and keep the outcome."""
     organization = request.membership.organization
-    head = ChainHead.verify(organization.pk, by=request.user.get_username())
+    head = verify_and_keep(organization.pk, by=request.user.get_username())
     if request.htmx:
         return TemplateResponse(request, "audit/review.html#chain-state", {"head": head})
     if head.verified_intact:

@@ -81,7 +81,8 @@ def fill(total, seed=7):
     from django.db.models import QuerySet
     from django.utils import timezone
 
-    from audit.models import AuditEvent, ChainHead, new_event
+    from audit.chain import new_event
+    from audit.models import AuditEvent, ChainHead
     from environments.models import (
         Membership,
         Role,

@@ -15,7 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import Action, record
+from audit.chain import record
+from audit.models import Action
 from environments.models import Membership, Organization, Role
 from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
 

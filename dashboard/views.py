@@ -10,7 +10,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from audit.models import Action, client_ip, record
+from audit.chain import record
+from audit.models import Action
+from audit.requests import client_ip
 from dashboard.forms import SignInForm, SignUpForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.text import slugify
 
-from audit.models import Action, record
+from audit.chain import record
+from audit.models import Action
 
 
 def unique_slug(name, taken, *, fallback):

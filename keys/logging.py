@@ -1,7 +1,7 @@
 import logging
 import re
 
-from keys.tokens import redact
+from audit.masking import mask
 
 # A path or URL in a log line, up to its query string: `"GET /path?query HTTP/1.1"`.
 QUERY_STRING_RE = re.compile(r'((?:^|[\s"])(?:/|https?://)[^\s?"]*)\?[^\s"]*')
@@ -16,7 +16,7 @@ class RedactKeys(logging.Filter):
 
     def filter(self, record):
         message = record.getMessage()
-        cleaned = redact(QUERY_STRING_RE.sub(r"\1", message))
+        cleaned = mask(QUERY_STRING_RE.sub(r"\1", message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

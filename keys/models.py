@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit.models import Action, record
+from audit.chain import record
+from audit.models import Action
 from keys import tokens
 
 

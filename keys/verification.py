@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from audit.models import client_ip
+from audit.requests import client_ip
 from keys import tokens
 from keys.models import (
     ApiKey,
@@ -153,7 +153,7 @@ def presented_key(request):
 
 
 def ip_allowed(ip, allowed):
-    """Whether `ip` (as audit.models.client_ip names it, or None) is inside any network."""
+    """Whether `ip` (as audit.requests.client_ip names it, or None) is inside any network."""
     if ip is None:
         return False
     address = ipaddress.ip_address(ip)

@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
-from audit.models import chain_ids, verify_chain
+from audit.chain import chain_ids, verify_chain
 from environments.models import (
     Membership,
     Role,

@@ -4,7 +4,8 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from audit.models import Action, record
+from audit.chain import record
+from audit.models import Action
 
 
 def tamper(sql, params=()):

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
+from audit.chain import check_chain, record, verify_chain
 from audit.models import (
     GENESIS_HASH,
     Action,
@@ -13,9 +14,6 @@ from audit.models import (
     AuditEvent,
     AuditEventQuerySet,
     ChainHead,
-    check_chain,
-    record,
-    verify_chain,
 )
 from tests.audit.conftest import tamper
 

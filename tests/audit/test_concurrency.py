@@ -3,7 +3,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from audit.models import Action, AuditEvent, record, verify_chain
+from audit.chain import record, verify_chain
+from audit.models import Action, AuditEvent
 
 WRITERS = 8
 EACH = 15

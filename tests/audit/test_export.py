@@ -8,8 +8,9 @@ import re
 import pytest
 from django.http import StreamingHttpResponse
 
+from audit.chain import record, verify_chain
 from audit.exports import CSV_COLUMNS
-from audit.models import Action, AuditEvent, canonical_bytes, record, verify_chain
+from audit.models import Action, AuditEvent, canonical_bytes
 from keys.models import issue_api_key
 from tests.audit.conftest import sign_ins
 

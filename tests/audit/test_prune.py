@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from audit.models import GENESIS_HASH, Action, AuditEvent, prune_chain, verify_chain
+from audit.chain import prune_chain, verify_chain
+from audit.models import GENESIS_HASH, Action, AuditEvent
 from tests.audit.conftest import clock, sign_ins, tamper
 
 # Some tests here alter the audit table by hand on purpose.

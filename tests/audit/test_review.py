@@ -6,7 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.models import Action, AuditEvent, record
+from audit.chain import record
+from audit.models import Action, AuditEvent
 from keys.models import issue_api_key, revoke_api_key, update_api_key
 from tests.audit.conftest import clock, sign_ins
 

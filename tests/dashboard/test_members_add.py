@@ -6,7 +6,8 @@ import re
 from django.contrib.auth.models import User
 from django.db import connection
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from dashboard.members import READABLE_ALPHABET
 from environments.models import Membership, Role
 

@@ -9,7 +9,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import Membership, Role
 from keys.models import ApiKey, Kind, Status, issue_api_key
 

@@ -1,6 +1,7 @@
 """`Change role`: admin, member or viewer; never leaving the organization without an admin."""
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import Membership, Role
 
 

@@ -2,7 +2,8 @@ import re
 
 from django.utils import timezone
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import Environment, Project
 from keys.models import ApiKey
 

@@ -3,7 +3,8 @@ from io import StringIO
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from audit.models import AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from environments.models import Environment, Membership, Organization, Project, Role
 
 

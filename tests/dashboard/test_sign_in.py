@@ -1,7 +1,8 @@
 from axes.models import AccessAttempt
 from django.conf import settings
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from tests.conftest import PASSWORD
 
 URL = "/accounts/login/"

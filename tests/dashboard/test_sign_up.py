@@ -1,6 +1,7 @@
 from django.contrib.auth.models import User
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import Membership, Organization, Role
 from tests.conftest import PASSWORD
 

@@ -1,7 +1,8 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import (
     Environment,
     Membership,

@@ -1,4 +1,5 @@
-from audit.models import Action, AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import Action, AuditEvent
 from environments.models import Project, create_project
 
 URL = "/projects/"

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from audit.models import AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from environments.models import create_environment
 from keys.models import ApiKey, Kind, digest, issue_api_key
 from keys.tokens import KEY_RE

@@ -4,7 +4,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from audit.models import AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from keys import tokens
 from keys.models import (
     ApiKey,

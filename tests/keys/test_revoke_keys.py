@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from audit.models import AuditEvent, verify_chain
+from audit.chain import verify_chain
+from audit.models import AuditEvent
 from keys.models import ApiKey, issue_api_key
 
 URL = "/keys/revoke/"

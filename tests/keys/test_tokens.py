@@ -2,6 +2,7 @@ import zlib
 
 import pytest
 
+from audit.masking import mask
 from keys import tokens
 
 
@@ -61,5 +62,5 @@ def test_it_digests_with_the_server_secret():
 
 def test_it_redacts_anything_shaped_like_a_key():
     key = tokens.generate("live")
-    assert key not in tokens.redact(f"Authorization: Bearer {key}")
-    assert "kd_live_" in tokens.redact(f"Bearer {key}")
+    assert key not in mask(f"Authorization: Bearer {key}")
+    assert "kd_live_" in mask(f"Bearer {key}")

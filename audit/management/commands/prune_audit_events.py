@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import chains_to_check, prune_chain, prune_cutoff, retention_days
+from audit.chain import chains_to_check, prune_chain, prune_cutoff, retention_days
 
 
 class Command(BaseCommand):

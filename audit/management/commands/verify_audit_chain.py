@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.models import ChainHead, chains_to_check
+from audit.chain import chains_to_check, verify_and_keep
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         broken = []
         for organization_id in chains:
-            head = ChainHead.verify(organization_id, by="verify_audit_chain")
+            head = verify_and_keep(organization_id, by="verify_audit_chain")
             label = (
                 "no organization" if organization_id is None else f"organization {organization_id}"
             )
