@@ -195,7 +195,7 @@ def personal_keys(user, organization):
     return (
         ApiKey.objects.for_organization(organization)
         .filter(created_by=user, kind=Kind.PERSONAL)
-        .exclude(revoked_at__lte=timezone.now())
+        .unrevoked()
     )
 
 

@@ -6,7 +6,6 @@ any other id is a 404. No key can create or widen a key beyond its own permissio
 
 import base64
 import binascii
-import ipaddress
 from functools import wraps
 
 from django.conf import settings
@@ -23,9 +22,12 @@ from keys import tokens
 from keys.decorators import require_api_key
 from keys.models import (
     ApiKey,
+    BeyondIssuer,
     Kind,
     NotRotatable,
+    check_may_issue,
     issue_api_key,
+    permission_columns,
     revoke_api_key,
     rotate_api_key,
     update_api_key,
@@ -121,6 +123,12 @@ def on_http_error(request, exc):
     return api.create_response(request, body, status=exc.status_code)
 
 
+@api.exception_handler(BeyondIssuer)
+def on_beyond_issuer(request, exc):
+    body = {"error": {"code": "insufficient_permissions", "message": str(exc)}}
+    return api.create_response(request, body, status=403)
+
+
 class ApiError(HttpError):
     """An answer in the contract's error shape, with a code of its own."""
 
@@ -182,40 +190,6 @@ def key_in_project(request, key_id):
     return get_object_or_404(project_keys(request), public_id=key_id)
 
 
-def within_own_permissions(request, permissions):
-    beyond = sorted(set(permissions) - set(request.auth.permissions))
-    if beyond:
-        raise Refusal(
-            403,
-            "insufficient_permissions",
-            f"A key cannot grant what it lacks: {', '.join(beyond)}.",
-            request.auth.rate_limit_headers,
-        )
-
-
-def within_own_limits(request, caller, *, expires_at, allowed_ips):
-    """A key cannot make, keep or rotate a key that outlives it or works from more places."""
-    headers = request.auth.rate_limit_headers
-    if caller.expires_at is not None and (expires_at is None or expires_at > caller.expires_at):
-        raise Refusal(
-            403,
-            "insufficient_permissions",
-            f"This key expires at {caller.expires_at.isoformat()}: it cannot give a key more time.",
-            headers,
-        )
-    if caller.allowed_ips:
-        own = [ipaddress.ip_network(n) for n in caller.allowed_ips]
-        wanted = [ipaddress.ip_network(n) for n in allowed_ips]
-        inside = all(any(n.version == o.version and n.subnet_of(o) for o in own) for n in wanted)
-        if not wanted or not inside:
-            raise Refusal(
-                403,
-                "insufficient_permissions",
-                "This key works only from some networks: it cannot give a key more of them.",
-                headers,
-            )
-
-
 def no_store(response):
     response["Cache-Control"] = "no-store"
     return response
@@ -228,13 +202,14 @@ manage = [BearerKey()]
     "/api-keys", response={201: KeyCreatedOut, **MANAGE_ERRORS}, auth=manage, summary="Create"
 )
 def create_key(request, body: KeyIn):
-    permissions = set(body.permissions) | {"read"}
-    within_own_permissions(request, permissions)
     caller = calling_key(request)
     # Unless told otherwise, a new key inherits the caller's expiry and networks.
     expires_at = body.expires_at or caller.expires_at
     allowed_ips = body.allowed_ips or caller.allowed_ips
-    within_own_limits(request, caller, expires_at=expires_at, allowed_ips=allowed_ips)
+    check_may_issue(
+        caller, permissions=body.permissions, expires_at=expires_at, allowed_ips=allowed_ips
+    )
+    columns = permission_columns(body.permissions)
     environment = Environment.objects.filter(
         project_id=request.auth.project_id, slug=body.environment
     ).first()
@@ -247,8 +222,8 @@ def create_key(request, body: KeyIn):
         name=body.name,
         by=caller,
         kind=Kind.SERVICE,
-        write="write" in permissions,
-        manage="manage" in permissions,
+        write=columns["can_write"],
+        manage=columns["can_manage"],
         description=body.description,
         expires_at=expires_at,
         allowed_ips=allowed_ips,
@@ -304,10 +279,7 @@ def patch_key(request, key_id: str, body: KeyChanges):
     if "name" in changes and changes["name"] is None:
         raise ApiError(422, "invalid_request", "name: cannot be null.")
     if "permissions" in sent:
-        permissions = set(sent["permissions"] or []) | {"read"}
-        within_own_permissions(request, permissions)
-        changes["can_write"] = "write" in permissions
-        changes["can_manage"] = "manage" in permissions
+        changes.update(permission_columns(sent["permissions"] or []))
     if "allowed_ips" in sent:
         changes["allowed_ips"] = sent["allowed_ips"] or []
     if "rate_limit" in sent:
@@ -315,9 +287,9 @@ def patch_key(request, key_id: str, body: KeyChanges):
     if "description" in changes and changes["description"] is None:
         changes["description"] = ""
     caller = calling_key(request)
-    within_own_limits(
-        request,
+    check_may_issue(
         caller,
+        permissions=sent.get("permissions") or [],
         expires_at=changes.get("expires_at", key.expires_at),
         allowed_ips=changes.get("allowed_ips", key.allowed_ips),
     )
@@ -334,9 +306,10 @@ def patch_key(request, key_id: str, body: KeyChanges):
 def rotate_key(request, key_id: str, body: RotateIn | None = None):
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
-    within_own_permissions(request, key.permissions)
     caller = calling_key(request)
-    within_own_limits(request, caller, expires_at=key.expires_at, allowed_ips=key.allowed_ips)
+    check_may_issue(
+        caller, permissions=key.permissions, expires_at=key.expires_at, allowed_ips=key.allowed_ips
+    )
     grace = body.grace_seconds if body else 0
     try:
         new, plaintext = rotate_api_key(key=key, by=caller, grace_seconds=grace, request=request)

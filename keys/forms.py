@@ -1,10 +1,7 @@
 import ipaddress
-from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import models
-from django.utils import timezone
 
 from environments.models import Environment
 from keys.models import InvalidExpiry, clean_expiry, expiry_in
@@ -126,43 +123,11 @@ class KeyFilterForm(forms.Form):
         )
         self.fields["creator"].label_from_instance = lambda user: user.get_username()
 
-    def apply(self, keys):
-        """Narrow `keys` by whatever filters are valid and set."""
+    def filters(self):
+        """The valid filters that are set, as ApiKey.objects.filtered takes them."""
         if not self.is_valid():
-            return keys
-        data = self.cleaned_data
-        now = timezone.now()
-        if data["q"]:
-            q = data["q"].strip()
-            keys = keys.filter(
-                models.Q(name__icontains=q) | models.Q(hint__icontains=q) | models.Q(public_id=q)
-            )
-        if data["project"]:
-            keys = keys.filter(environment__project=data["project"])
-        if data["environment"]:
-            keys = keys.filter(environment=data["environment"])
-        if data["status"] == "active":
-            keys = keys.active()
-        elif data["status"] == "expired":
-            keys = keys.expired()
-        elif data["status"] == "revoked":
-            keys = keys.revoked()
-        if data["kind"]:
-            keys = keys.filter(kind=data["kind"])
-        if data["creator"]:
-            keys = keys.filter(created_by=data["creator"])
-        if data["use"] == "never":
-            keys = keys.filter(last_used_at__isnull=True)
-        elif data["use"] == "unused30":
-            stale = models.Q(last_used_at__isnull=True) | models.Q(
-                last_used_at__lt=now - timedelta(days=30)
-            )
-            keys = keys.filter(stale)
-        if data["expiry"] == "soon":
-            keys = keys.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=7))
-        elif data["expiry"] == "none":
-            keys = keys.filter(expires_at__isnull=True)
-        return keys
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
 
 
 class RevokeForm(forms.Form):

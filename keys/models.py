@@ -1,10 +1,12 @@
 """API keys: issued once, stored only as a digest, and known afterwards by their hint."""
 
 import contextlib
+import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -48,6 +50,16 @@ def granted_permissions(can_write, can_manage):
     if can_manage:
         granted.append(Permission.MANAGE.value)
     return granted
+
+
+def permission_columns(permissions):
+    """The columns that grant these permission names (`read` is implied): the inverse of
+    granted_permissions."""
+    names = set(permissions)
+    return {
+        "can_write": Permission.WRITE.value in names,
+        "can_manage": Permission.MANAGE.value in names,
+    }
 
 
 # The latest expiry Keydesk stores: every supported database reads it back into Python (psycopg
@@ -97,6 +109,8 @@ def expiry_in(days, *, now=None):
 
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
+        """Keys in every organization `user` belongs to. Views start from for_organization
+        (the organization the request is in); this one spans all of a user's organizations."""
         return self.filter(environment__project__organization__memberships__user=user)
 
     def for_organization(self, organization):
@@ -106,13 +120,82 @@ class ApiKeyQuerySet(models.QuerySet):
     def revoked(self):
         return self.filter(revoked_at__lte=timezone.now())
 
+    def unrevoked(self):
+        """Not revoked yet: active, expired (an expiry can be extended), or rotated and still
+        inside its grace window."""
+        return self.exclude(revoked_at__lte=timezone.now())
+
     def expired(self):
-        now = timezone.now()
-        return self.exclude(revoked_at__lte=now).filter(expires_at__lte=now)
+        return self.unrevoked().filter(expires_at__lte=timezone.now())
 
     def active(self):
+        return self.unrevoked().exclude(expires_at__lte=timezone.now())
+
+    def with_status(self, status):
+        """`active`, `expired` or `revoked` (Status)."""
+        return {
+            Status.ACTIVE: self.active,
+            Status.EXPIRED: self.expired,
+            Status.REVOKED: self.revoked,
+        }[Status(status)]()
+
+    def never_used(self):
+        return self.filter(last_used_at__isnull=True)
+
+    def unused_since(self, when):
+        """Keys not used since `when`, never-used ones included."""
+        return self.filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=when))
+
+    def expiring_within(self, period):
+        """Keys that expire in the coming `period` (a timedelta), and have not yet."""
         now = timezone.now()
-        return self.exclude(revoked_at__lte=now).exclude(expires_at__lte=now)
+        return self.filter(expires_at__gt=now, expires_at__lte=now + period)
+
+    def without_expiry(self):
+        return self.filter(expires_at__isnull=True)
+
+    def searching(self, text):
+        """Keys whose name or hint contains `text`, or whose public id it is."""
+        text = text.strip()
+        return self.filter(
+            models.Q(name__icontains=text)
+            | models.Q(hint__icontains=text)
+            | models.Q(public_id=text)
+        )
+
+    def filtered(
+        self,
+        *,
+        q="",
+        project=None,
+        environment=None,
+        status="",
+        kind="",
+        creator=None,
+        use="",
+        expiry="",
+    ):
+        """The keys that pass the admin page's filters (KeyFilterForm names them)."""
+        keys = self.searching(q) if q else self
+        if project:
+            keys = keys.filter(environment__project=project)
+        if environment:
+            keys = keys.filter(environment=environment)
+        if status:
+            keys = keys.with_status(status)
+        if kind:
+            keys = keys.filter(kind=kind)
+        if creator:
+            keys = keys.filter(created_by=creator)
+        if use == "never":
+            keys = keys.never_used()
+        elif use == "unused30":
+            keys = keys.unused_since(timezone.now() - timedelta(days=30))
+        if expiry == "soon":
+            keys = keys.expiring_within(timedelta(days=7))
+        elif expiry == "none":
+            keys = keys.without_expiry()
+        return keys
 
     def with_related(self):
         return self.select_related("environment__project", "created_by")
@@ -230,6 +313,11 @@ class ApiKey(models.Model):
     def is_usable(self):
         return self.status == Status.ACTIVE
 
+    @property
+    def is_rotatable(self):
+        """Active and not rotated already (a rotated key has a revocation, even a pending one)."""
+        return self.revoked_at is None and self.is_usable
+
     def revoke(self, *, by=None, reason="", at=None):
         """Stop the key for good (now, or `at`); the record stays.
 
@@ -241,6 +329,41 @@ class ApiKey(models.Model):
         )
         self.refresh_from_db(fields=["revoked_at", "revoked_by", "revoked_reason"])
         return bool(updated)
+
+
+class BeyondIssuer(PermissionDenied):
+    """A caller asked to give a key more than it may; the message says what, to act on."""
+
+
+def check_may_issue(issuer, *, permissions, expires_at=None, allowed_ips=()):
+    """Raise BeyondIssuer unless `issuer` may give a key these permissions (names), this
+    expiry and these networks, whether it makes, changes or rotates the key.
+
+    A key (the API's caller) gives nothing beyond its own: no permission it lacks, no later
+    expiry (nor none, when it has one), no network outside its own. A member (a Membership,
+    in the dashboard) gives any expiry and networks, and `manage` only if the role grants it
+    (DESIGN.md section 7)."""
+    wanted = set(permissions) - {Permission.READ.value}
+    if not isinstance(issuer, ApiKey):
+        if Permission.MANAGE.value in wanted and not issuer.can_grant_manage:
+            raise BeyondIssuer("Only admins may issue a key with manage.")
+        return
+    beyond = sorted(wanted - set(issuer.permissions))
+    if beyond:
+        raise BeyondIssuer(f"A key cannot grant what it lacks: {', '.join(beyond)}.")
+    own_expiry = issuer.expires_at
+    if own_expiry is not None and (expires_at is None or expires_at > own_expiry):
+        raise BeyondIssuer(
+            f"This key expires at {own_expiry.isoformat()}: it cannot give a key more time."
+        )
+    if issuer.allowed_ips:
+        own = [ipaddress.ip_network(n) for n in issuer.allowed_ips]
+        given = [ipaddress.ip_network(n) for n in allowed_ips]
+        inside = all(any(n.version == o.version and n.subnet_of(o) for o in own) for n in given)
+        if not given or not inside:
+            raise BeyondIssuer(
+                "This key works only from some networks: it cannot give a key more of them."
+            )
 
 
 class KeyUsage(models.Model):
@@ -360,7 +483,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
         key = (
             ApiKey.objects.select_for_update().select_related("environment__project").get(pk=key.pk)
         )
-        if key.revoked_at is not None or key.status != Status.ACTIVE:
+        if not key.is_rotatable:
             raise NotRotatable(f"{key.public_id} is {key.status} or already rotated.")
         new, plaintext = ApiKey.issue(
             environment=key.environment,

@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -26,6 +25,7 @@ from keys.models import (
     ApiKey,
     Kind,
     NotRotatable,
+    check_may_issue,
     issue_api_key,
     revoke_api_key,
     rotate_api_key,
@@ -170,7 +170,7 @@ def key_admin(request: OrgRequest):
         clean_url = f"{request.path}?{query.urlencode()}"
         return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
     form = KeyFilterForm(request.GET or None, organization=organization)
-    keys = form.apply(keys)
+    keys = keys.filtered(**form.filters())
     total = keys.count()
     keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
     template = "keys/key_admin.html"
@@ -191,7 +191,7 @@ def key_revoke(request: OrgRequest):
     revocable = list(
         ApiKey.objects.changeable_by(request.membership)
         .filter(public_id__in=wanted)
-        .exclude(revoked_at__lte=timezone.now())
+        .unrevoked()
         .with_related()
     )
     form = RevokeForm(
@@ -280,11 +280,10 @@ def key_rotate(request: OrgRequest, key_id):
     """Rotate with a grace window; the new key appears once, behind the copy gate."""
     key = changeable_key(request, key_id)
     not_rotatable = "Only an active key that is not already rotated can be rotated."
-    if key.revoked_at is not None or not key.is_usable:
+    if not key.is_rotatable:
         messages.error(request, not_rotatable)
         return redirect("keys:detail", key.public_id)
-    if key.can_manage and not request.membership.can_grant_manage:
-        raise PermissionDenied("Only admins may issue a key with manage.")
+    check_may_issue(request.membership, permissions=key.permissions)
     form = RotateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
