@@ -38,10 +38,9 @@ class SignInView(LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        for organization in chains_of(user.get_username()):
-            record(
-                action=Action.SIGN_IN, organization=organization, actor=user, request=self.request
-            )
+        record_account_event(
+            action=Action.SIGN_IN, username=user.get_username(), actor=user, request=self.request
+        )
         return response
 
     def form_invalid(self, form):
@@ -54,7 +53,14 @@ class SignInView(LoginView):
         failures = getattr(self.request, "axes_failures_since_start", 0)
         past_lockout = failures > settings.AXES_FAILURE_LIMIT
         if username and form.data.get("password") and not past_lockout:
-            record_failed_sign_in(self.request, username)
+            record_account_event(
+                action=Action.SIGN_IN_FAILED,
+                username=username,
+                actor=self.request.user,  # anonymous: the attempt is not the system's doing
+                actor_name=username,
+                request=self.request,
+                metadata={"username": username},
+            )
         return super().form_invalid(form)
 
 
@@ -69,16 +75,10 @@ def chains_of(username):
     return list(Organization.objects.filter(memberships__user__username=username)) or [None]
 
 
-def record_failed_sign_in(request, username):
+def record_account_event(*, username, **fields):
+    """Record an event of an account (audit.chain.record's `fields`) in each of its chains."""
     for organization in chains_of(username):
-        record(
-            action=Action.SIGN_IN_FAILED,
-            organization=organization,
-            actor=request.user,  # anonymous: the attempt is not the system's doing
-            actor_name=username,
-            request=request,
-            metadata={"username": username},
-        )
+        record(organization=organization, **fields)
 
 
 class ChangePasswordView(PasswordChangeView):
@@ -93,28 +93,25 @@ class ChangePasswordView(PasswordChangeView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            for organization in chains_of(self.request.user.get_username()):
-                record(
-                    action=Action.PASSWORD_CHANGED,
-                    organization=organization,
-                    actor=self.request.user,
-                    target=self.request.user,
-                    request=self.request,
-                )
+            user = self.request.user
+            record_account_event(
+                action=Action.PASSWORD_CHANGED,
+                username=user.get_username(),
+                actor=user,
+                target=user,
+                request=self.request,
+            )
         messages.success(self.request, "Your password has been changed.")
         return response
 
 
 @require_POST
 def sign_out(request):
-    if request.user.is_authenticated:
-        for organization in chains_of(request.user.get_username()):
-            record(
-                action=Action.SIGN_OUT,
-                organization=organization,
-                actor=request.user,
-                request=request,
-            )
+    user = request.user
+    if user.is_authenticated:
+        record_account_event(
+            action=Action.SIGN_OUT, username=user.get_username(), actor=user, request=request
+        )
     logout(request)
     return redirect("dashboard:login")
 
