@@ -123,6 +123,25 @@ def member_role(request: OrgRequest, membership_id):
     return redirect("dashboard:members")
 
 
+def removed(request: OrgRequest, membership, removal):
+    """After a removal: back to the members page, or to sign-in for who removed themselves."""
+    revoked = len(removal.revoked_keys)
+    message = (
+        f"{removal.username} was removed. {revoked} personal key"
+        f"{'' if revoked == 1 else 's'} revoked; their sessions have ended."
+    )
+    if membership.user_id == request.user.pk:
+        logout(request)  # their own session is gone already: start a clean one
+        return go(request, reverse("dashboard:login"))
+    if request.htmx:
+        response = TemplateResponse(
+            request, "dashboard/members.html#member-removed", {"message": message}
+        )
+        return trigger_client_event(response, "membersChanged")
+    messages.success(request, message)
+    return redirect("dashboard:members")
+
+
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
@@ -138,21 +157,7 @@ def member_remove(request: OrgRequest, membership_id):
         except LastAdminError as exc:
             error = str(exc)
         else:
-            revoked = len(removal.revoked_keys)
-            message = (
-                f"{removal.username} was removed. {revoked} personal key"
-                f"{'' if revoked == 1 else 's'} revoked; their sessions have ended."
-            )
-            if membership.user_id == request.user.pk:
-                logout(request)  # their own session is gone already: start a clean one
-                return go(request, reverse("dashboard:login"))
-            if request.htmx:
-                response = TemplateResponse(
-                    request, "dashboard/members.html#member-removed", {"message": message}
-                )
-                return trigger_client_event(response, "membersChanged")
-            messages.success(request, message)
-            return redirect("dashboard:members")
+            return removed(request, membership, removal)
     context = {
         "member": membership,
         "personal_keys": personal_keys(membership.user, membership.organization).count(),

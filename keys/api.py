@@ -190,7 +190,18 @@ def key_in_project(request, key_id):
     return get_object_or_404(project_keys(request), public_id=key_id)
 
 
-def no_store(response):
+def environment_in_project(request, slug):
+    environments = Environment.objects.filter(project_id=request.auth.project_id)
+    environment = environments.filter(slug=slug).first()
+    if environment is None:
+        raise ApiError(422, "unknown_environment", f"No environment {slug!r} in this project.")
+    return environment
+
+
+def created(request, key, plaintext):
+    """201 with the new key's plaintext: the one answer that carries it, never stored."""
+    body = KeyCreatedOut(**KeyOut.of(key), key=plaintext).model_dump(mode="json")
+    response = api.create_response(request, body, status=201)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -210,15 +221,8 @@ def create_key(request, body: KeyIn):
         caller, permissions=body.permissions, expires_at=expires_at, allowed_ips=allowed_ips
     )
     columns = permission_columns(body.permissions)
-    environment = Environment.objects.filter(
-        project_id=request.auth.project_id, slug=body.environment
-    ).first()
-    if environment is None:
-        raise ApiError(
-            422, "unknown_environment", f"No environment {body.environment!r} in this project."
-        )
     key, plaintext = issue_api_key(
-        environment=environment,
+        environment=environment_in_project(request, body.environment),
         name=body.name,
         by=caller,
         kind=Kind.SERVICE,
@@ -230,10 +234,7 @@ def create_key(request, body: KeyIn):
         rate_limit=body.rate_limit,
         request=request,
     )
-    response = api.create_response(
-        request, KeyCreatedOut(**KeyOut.of(key), key=plaintext).model_dump(mode="json"), status=201
-    )
-    return no_store(response)
+    return created(request, key, plaintext)
 
 
 def _cursor_to_id(cursor):
@@ -317,10 +318,7 @@ def rotate_key(request, key_id: str, body: RotateIn | None = None):
         raise ApiError(
             409, "key_not_rotatable", "This key is revoked, expired or already rotated."
         ) from None
-    response = api.create_response(
-        request, KeyCreatedOut(**KeyOut.of(new), key=plaintext).model_dump(mode="json"), status=201
-    )
-    return no_store(response)
+    return created(request, new, plaintext)
 
 
 @api.delete(

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from environments.models import Environment
-from keys.models import InvalidExpiry, clean_expiry, expiry_in
+from keys.models import InvalidExpiry, Kind, clean_expiry, expiry_in
 
 EXPIRY_CHOICES = [
     ("", "Never"),
@@ -66,6 +66,18 @@ class KeyCreateForm(forms.Form):
 
     def expires_at(self):
         return self._expires_at
+
+    def issued(self, environment=None):
+        """issue_api_key's fields for the valid form; `environment` when the URL fixes it."""
+        data = self.cleaned_data
+        return {
+            "environment": environment or data["environment"],
+            "name": data["name"],
+            "kind": data.get("kind") or Kind.PERSONAL,
+            "write": data["write"],
+            "manage": data.get("manage", False),
+            "expires_at": self.expires_at(),
+        }
 
 
 def environment_choices(organization):

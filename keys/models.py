@@ -176,17 +176,17 @@ class ApiKeyQuerySet(models.QuerySet):
         expiry="",
     ):
         """The keys that pass the admin page's filters (KeyFilterForm names them)."""
-        keys = self.searching(q) if q else self
-        if project:
-            keys = keys.filter(environment__project=project)
-        if environment:
-            keys = keys.filter(environment=environment)
+        equal = {
+            "environment__project": project,
+            "environment": environment,
+            "kind": kind,
+            "created_by": creator,
+        }
+        keys = self.filter(**{field: value for field, value in equal.items() if value})
+        if q:
+            keys = keys.searching(q)
         if status:
             keys = keys.with_status(status)
-        if kind:
-            keys = keys.filter(kind=kind)
-        if creator:
-            keys = keys.filter(created_by=creator)
         if use == "never":
             keys = keys.never_used()
         elif use == "unused30":

@@ -23,7 +23,6 @@ from keys.forms import (
 )
 from keys.models import (
     ApiKey,
-    Kind,
     NotRotatable,
     check_may_issue,
     issue_api_key,
@@ -114,30 +113,15 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     With an environment in the URL (its keys tab) the key goes there; without (the
     quickstart) the form offers every environment of the organization.
     """
-    membership = request.membership
-    fixed = None
-    choices = None
-    if project_slug:
-        fixed = environment_for(request, project_slug, environment_slug)
-    else:
-        choices = environment_choices(membership.organization)
+    fixed = environment_for(request, project_slug, environment_slug) if project_slug else None
     form = KeyCreateForm(
         request.POST if request.method == "POST" else None,
-        environments=choices,
-        can_grant_manage=membership.can_grant_manage,
+        environments=None if fixed else environment_choices(request.membership.organization),
+        can_grant_manage=request.membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},
     )
     if request.method == "POST" and form.is_valid():
-        key, plaintext = issue_api_key(
-            environment=fixed or form.cleaned_data["environment"],
-            name=form.cleaned_data["name"],
-            by=request.user,
-            kind=form.cleaned_data.get("kind") or Kind.PERSONAL,
-            write=form.cleaned_data["write"],
-            manage=form.cleaned_data.get("manage", False),
-            expires_at=form.expires_at(),
-            request=request,
-        )
+        key, plaintext = issue_api_key(by=request.user, request=request, **form.issued(fixed))
         return show_once(request, key, plaintext)
     status = 422 if request.method == "POST" else 200
     template = "keys/key_new.html#key-dialog" if request.htmx else "keys/key_new.html"
@@ -146,7 +130,8 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
 
 
 def verify_url(request):
-    return request.build_absolute_uri("/v1/auth/verify")
+    """Where a service checks a key: `GET /v1/auth/verify`, on this host."""
+    return request.build_absolute_uri(reverse("verify"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -188,12 +173,8 @@ def key_revoke(request: OrgRequest):
     """Confirm, with a reason, then revoke one or many keys at once."""
     source = request.POST if request.method == "POST" else request.GET
     wanted = [k for k in source.getlist("keys") if tokens.PUBLIC_ID_RE.fullmatch(k)]
-    revocable = list(
-        ApiKey.objects.changeable_by(request.membership)
-        .filter(public_id__in=wanted)
-        .unrevoked()
-        .with_related()
-    )
+    keys = ApiKey.objects.changeable_by(request.membership).filter(public_id__in=wanted)
+    revocable = list(keys.unrevoked().with_related())
     form = RevokeForm(
         request.POST if request.method == "POST" else None,
         revocable=revocable,
@@ -205,12 +186,7 @@ def key_revoke(request: OrgRequest):
             revoke_api_key(
                 key=key, by=request.user, reason=form.cleaned_data["reason"], request=request
             )
-        message = f"Revoked {len(chosen)} key{'s' if len(chosen) != 1 else ''}."
-        if request.htmx:
-            response = TemplateResponse(request, "keys/revoked.html", {"message": message})
-            return trigger_client_event(response, "keysChanged")
-        messages.success(request, message)
-        return redirect(safe_next(request, request.POST.get("next")))
+        return revoked(request, f"Revoked {len(chosen)} key{'s' if len(chosen) != 1 else ''}.")
     status = 422 if request.method == "POST" else 200
     template = "keys/key_revoke.html#revoke-dialog" if request.htmx else "keys/key_revoke.html"
     context = {
@@ -220,6 +196,16 @@ def key_revoke(request: OrgRequest):
         "next": safe_next(request, source.get("next")),
     }
     return TemplateResponse(request, template, context, status=status)
+
+
+def revoked(request: OrgRequest, message):
+    """After a revocation: htmx gets the message and refreshes the keys; a plain POST goes
+    back where it started."""
+    if request.htmx:
+        response = TemplateResponse(request, "keys/revoked.html", {"message": message})
+        return trigger_client_event(response, "keysChanged")
+    messages.success(request, message)
+    return redirect(safe_next(request, request.POST.get("next")))
 
 
 def safe_next(request, url):
@@ -253,7 +239,6 @@ def key_detail(request: OrgRequest, key_id):
 
 
 @require_http_methods(["GET", "POST"])
-@vary_on_headers("HX-Request")
 @membership_required(allow="can_create_keys")
 def key_edit(request: OrgRequest, key_id):
     key = changeable_key(request, key_id)
