@@ -17,12 +17,12 @@ from audit.masking import redact
 from audit.models import GENESIS_HASH, Action, AppendOnlyError, AuditEvent, ChainHead
 from audit.requests import USER_AGENT_MAX, client
 
-# Events older than this many days may be pruned (`prune_audit_events`); None keeps them all.
 DEFAULT_RETENTION_DAYS = 365
 
 
 def retention_days():
-    """The `AUDIT_RETENTION_DAYS` setting: days an event is kept at least (None: forever)."""
+    """`AUDIT_RETENTION_DAYS`: an event is kept at least this many days; then
+    `prune_audit_events` may delete it (0, or None, keeps every event)."""
     return getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
 
 

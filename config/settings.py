@@ -19,7 +19,8 @@ KEY_HASH_SECRETS = env.list("KEY_HASH_SECRET", default=["keydesk-development-onl
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Audit events older than this many days may be pruned by `prune_audit_events` (0: keep all).
+# An event is kept at least this many days; then `prune_audit_events` may delete it (0 keeps
+# every event).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # The API's docs and OpenAPI schema are public unless this is set.
 API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=False)

@@ -1,3 +1,9 @@
+"""Accounts (sign-in, sign-up, password, sign-out) and the quickstart.
+
+Account events are recorded in the chain of each organization the account belongs to; the
+quickstart's lookups start from `request.membership.organization`.
+"""
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout

@@ -18,15 +18,14 @@ class OrgRequest(HttpRequest):
 
     htmx: HtmxDetails
     membership: Membership
+    memberships: list[Membership]  # all of the user's, oldest first, for the navigation
 
 
-def current_membership(request):
-    """The membership the session has chosen, else the user's oldest one."""
-    memberships = Membership.objects.for_user(request.user).order_by("created_at", "id")
+def current_membership(request, memberships):
+    """The membership the session has chosen among `memberships`, else the oldest one."""
     chosen = request.session.get(SESSION_KEY)
-    membership = (chosen and memberships.filter(organization_id=chosen).first()) or (
-        memberships.first()
-    )
+    membership = next((m for m in memberships if m.organization_id == chosen), None)
+    membership = membership or (memberships[0] if memberships else None)
     if membership and membership.organization_id != chosen:
         request.session[SESSION_KEY] = membership.organization_id
     return membership
@@ -40,7 +39,12 @@ def membership_required(view=None, *, allow=None):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            membership = current_membership(request)
+            # One query for the view and the navigation alike (they are few per user).
+            memberships = list(
+                Membership.objects.for_user(request.user).order_by("created_at", "id")
+            )
+            request.memberships = memberships
+            membership = current_membership(request, memberships)
             if membership is None:
                 return TemplateResponse(request, "dashboard/no_organization.html", status=403)
             # Set before the role check, so the 403 page still shows the organization.

@@ -1,7 +1,10 @@
 """Tenancy: organizations, their members, projects and environments.
 
-Every query a view makes starts from what the signed-in user may see (`for_user`), so an
-access check cannot be forgotten: anything outside answers 404.
+Every query a view makes starts from the organization the request is in,
+`for_organization(request.membership.organization)` (the access decorator resolves the
+membership), so an access check cannot be forgotten: anything outside answers 404.
+`for_user(user)` spans every organization the user belongs to: what the organization switcher
+and the commands ask, never a view inside one organization.
 """
 
 from django.conf import settings
@@ -29,6 +32,7 @@ class Role(models.TextChoices):
 
 class OrganizationQuerySet(models.QuerySet):
     def for_user(self, user):
+        """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(memberships__user=user)
 
 
@@ -45,6 +49,7 @@ class Organization(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def for_user(self, user):
+        """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(user=user).select_related("organization")
 
     def for_organization(self, organization):
@@ -94,6 +99,7 @@ class Membership(models.Model):
 
 class ProjectQuerySet(models.QuerySet):
     def for_user(self, user):
+        """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(organization__memberships__user=user)
 
     def for_organization(self, organization):
@@ -125,6 +131,7 @@ class Project(models.Model):
 
 class EnvironmentQuerySet(models.QuerySet):
     def for_user(self, user):
+        """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(project__organization__memberships__user=user)
 
     def for_organization(self, organization):

@@ -1,3 +1,9 @@
+"""Projects and environments of the request's organization, and switching organization.
+
+Every lookup starts from `for_organization(request.membership.organization)`: another
+organization's project answers 404.
+"""
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse

@@ -1,4 +1,11 @@
-"""API keys: issued once, stored only as a digest, and known afterwards by their hint."""
+"""API keys: issued once, stored only as a digest, and known afterwards by their hint.
+
+Every rule of a key's life is here, once: its states (`status`, `is_usable`, `is_rotatable`,
+and the QuerySet's `active`, `expired`, `revoked`, `unrevoked`), its use and expiry
+(`never_used`, `unused_since`, `expiring_within`, `clean_expiry`, `expiry_in`), what a caller
+may give a key (`check_may_issue`), and the keyword-only functions that issue, change, rotate
+and revoke a key with its audit event in one transaction.
+"""
 
 import contextlib
 import ipaddress
@@ -109,8 +116,7 @@ def expiry_in(days, *, now=None):
 
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Keys in every organization `user` belongs to. Views start from for_organization
-        (the organization the request is in); this one spans all of a user's organizations."""
+        """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(environment__project__organization__memberships__user=user)
 
     def for_organization(self, organization):

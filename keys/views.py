@@ -1,3 +1,10 @@
+"""Key screens: an environment's keys tab, create, the admin list, revoke, detail, edit, rotate.
+
+Every lookup starts from the request's organization (`ApiKey.objects.for_organization(
+request.membership.organization)`, `changeable_by(request.membership)`), so a key of another
+organization answers 404; the rules themselves are asked of keys/models.py.
+"""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect

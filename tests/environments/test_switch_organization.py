@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from environments.access import SESSION_KEY
 from environments.models import Membership, Role, create_organization
@@ -98,3 +100,15 @@ def test_it_offers_the_other_organizations_oldest_first(client, alice, acme, ini
     client.force_login(alice)
     html = client.get("/projects/").content.decode()
     assert html.index(">Acme<") < html.index(">Initech<") < html.index(">Umbrella<")
+
+
+def test_a_page_reads_the_users_memberships_once(client, alice, acme, initech):
+    # The access decorator loads them; the navigation reuses them rather than asking again.
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/projects/").content.decode()
+    membership_reads = [
+        q["sql"] for q in queries.captured_queries if 'FROM "environments_membership"' in q["sql"]
+    ]
+    assert len(membership_reads) == 1
+    assert f'<option value="{initech.pk}">Initech</option>' in html

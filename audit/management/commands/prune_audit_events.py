@@ -5,9 +5,9 @@ from audit.chain import chains_to_check, prune_chain, prune_cutoff, retention_da
 
 class Command(BaseCommand):
     help = (
-        "Delete audit events older than the retention period (AUDIT_RETENTION_DAYS, or "
-        "--days), oldest first, leaving in each chain a checkpoint event that carries the "
-        "last pruned hash, so the rest still verifies."
+        "An event is kept at least AUDIT_RETENTION_DAYS days (or --days); delete the older "
+        "ones, oldest first, leaving in each chain a checkpoint event that carries the last "
+        "pruned hash, so the rest still verifies. 0 keeps every event."
     )
 
     def add_arguments(self, parser):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, days=None, organization=None, dry_run=False, **options):
         days = retention_days() if days is None else days
         if not days:
-            self.stdout.write("Retention is off (AUDIT_RETENTION_DAYS is unset): nothing pruned.")
+            self.stdout.write("Retention is off (AUDIT_RETENTION_DAYS is 0): every event is kept.")
             return
         if days < 1:
             raise CommandError("--days must be at least 1.")
