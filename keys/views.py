@@ -60,7 +60,7 @@ def key_for(request: OrgRequest, key_id):
 def changeable_key(request: OrgRequest, key_id):
     """A key this member may change: 404 outside the organization, 403 inside it."""
     key = key_for(request, key_id)
-    if not ApiKey.objects.changeable_by(request.membership).filter(pk=key.pk).exists():
+    if not with_changeable(request, [key])[0].changeable:
         raise PermissionDenied("You may change only the keys you created.")
     return key
 
@@ -226,8 +226,7 @@ def safe_next(request, url):
 @membership_required
 def key_detail(request: OrgRequest, key_id):
     """One key: its settings, its audit timeline and its recent use."""
-    key = key_for(request, key_id)
-    key.changeable = ApiKey.objects.changeable_by(request.membership).filter(pk=key.pk).exists()
+    key = with_changeable(request, [key_for(request, key_id)])[0]
     timeline = AuditEvent.objects.filter(
         organization=request.membership.organization,
         target_kind="apikey",
