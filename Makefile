@@ -8,7 +8,7 @@ PORT ?= 8000
 
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fast check lint-check format-check migrations-check pytest lint format bench clean
+.PHONY: run test test-fast check lint-check format-check migrations-check typecheck pytest lint format bench clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 13) and "Keydesk needs Python 3.13 or newer (found " + sys.version.split()[0] + "); pyenv reads .python-version." or 0)'
@@ -28,7 +28,7 @@ run: $(STAMP)
 # tests even when a check fails, and still fails.
 test: check pytest
 
-check: lint-check format-check migrations-check
+check: lint-check format-check migrations-check typecheck
 
 lint-check: $(STAMP)
 	$(PY) -m ruff check .
@@ -38,6 +38,10 @@ format-check: $(STAMP)
 
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
+
+# mypy with django-stubs over the apps ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
