@@ -3,11 +3,12 @@
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 USER_AGENT_MAX = 512
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or what the configured number of trusted proxies saw; normalised (the
     database hands an address back in its canonical form, and the hash must match it)."""
     raw = request.META.get("REMOTE_ADDR", "")
@@ -25,7 +26,7 @@ def client_ip(request):
     return str(getattr(address, "ipv4_mapped", None) or address)
 
 
-def client(request):
+def client(request: HttpRequest | None) -> tuple[str | None, str]:
     """(address, user agent) of the request, or (None, "") without one (a command)."""
     if request is None:
         return None, ""
