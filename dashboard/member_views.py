@@ -147,9 +147,7 @@ def member_remove(request: OrgRequest, membership_id):
                 logout(request)  # their own session is gone already: start a clean one
                 return go(request, reverse("dashboard:login"))
             if request.htmx:
-                response = TemplateResponse(
-                    request, "dashboard/members.html#member-removed", {"message": message}
-                )
+                response = TemplateResponse(request, "flash.html", {"message": message})
                 return trigger_client_event(response, "membersChanged")
             messages.success(request, message)
             return redirect("dashboard:members")

@@ -207,7 +207,7 @@ def key_revoke(request: OrgRequest):
             )
         message = f"Revoked {len(chosen)} key{'s' if len(chosen) != 1 else ''}."
         if request.htmx:
-            response = TemplateResponse(request, "keys/revoked.html", {"message": message})
+            response = TemplateResponse(request, "flash.html", {"message": message})
             return trigger_client_event(response, "keysChanged")
         messages.success(request, message)
         return redirect(safe_next(request, request.POST.get("next")))
