@@ -25,14 +25,14 @@ class OpenChoiceField(forms.ChoiceField):
     force.
     """
 
-    def __init__(self, *, accepts: forms.Field, **kwargs):
+    def __init__(self, *, accepts: forms.Field, **kwargs) -> None:
         super().__init__(required=False, **kwargs)
         self.accepts = accepts
 
     def to_python(self, value):
         return self.accepts.clean(value)
 
-    def validate(self, value):
+    def validate(self, value) -> None:
         pass  # `to_python` checked it; the choices are only what the select offers
 
 

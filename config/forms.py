@@ -6,15 +6,17 @@ Templates write `{{ form }}` or `{{ form.name.as_field_group }}`; the markup of 
 
 from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import ErrorList
+from django.utils.safestring import SafeString
 
 
 class KeydeskBoundField(BoundField):
-    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None) -> SafeString:
         """No trailing colon: accessible names are exactly the labels (DESIGN.md 12)."""
         return super().label_tag(contents, attrs, label_suffix="", tag=tag)
 
     @property
-    def errors(self):
+    def errors(self) -> ErrorList:
         """A filter form (`errors_beside_fields = False`) reports its errors with the results
         that htmx swaps in: a mark beside a field would outlive its error there."""
         if getattr(self.form, "errors_beside_fields", True):
