@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.urls import reverse
+from django.utils.choices import flatten_choices
 from django.utils.functional import cached_property
 
 from audit.models import Action
@@ -16,28 +17,70 @@ LAST_DAY = date.max - timedelta(days=2)
 NO_LATER_THAN_LAST_DAY = MaxValueValidator(LAST_DAY, "Choose a date no later than %(limit_value)s.")
 
 
+class OpenChoiceField(forms.ChoiceField):
+    """A select that also takes a value it does not offer, if `accepts` takes it.
+
+    Events of a removed member or a deleted project stay reachable (from a row's link); the
+    form then offers that value too, marked "(not current)", so the select shows what is in
+    force.
+    """
+
+    def __init__(self, *, accepts: forms.Field, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+        self.accepts = accepts
+
+    def to_python(self, value):
+        return self.accepts.clean(value)
+
+    def validate(self, value) -> None:
+        pass  # `to_python` checked it; the choices are only what the select offers
+
+
 class EventFilterForm(forms.Form):
     """The review page's filters, read from the query string so a view can be bookmarked.
 
-    The selects are drawn by the template from the organization's members and projects;
-    the fields take any id, so events of a removed member or a deleted project stay
-    reachable (from a row's link).
+    The selects offer the organization's members and projects, read only when the form is
+    drawn (an export reads the filters alone).
     """
 
-    actor = forms.CharField(required=False, max_length=120)
+    actor = OpenChoiceField(accepts=forms.CharField(required=False, max_length=120))
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
-    project = forms.IntegerField(required=False, min_value=1)
-    environment = forms.IntegerField(required=False, min_value=1)
-    key = forms.CharField(required=False, max_length=64, label="Target key")
-    since = forms.DateField(required=False, label="From", validators=[NO_LATER_THAN_LAST_DAY])
-    until = forms.DateField(required=False, label="To", validators=[NO_LATER_THAN_LAST_DAY])
-    q = forms.CharField(required=False, max_length=200, label="Search target names")
+    project = OpenChoiceField(accepts=forms.IntegerField(required=False, min_value=1))
+    environment = OpenChoiceField(accepts=forms.IntegerField(required=False, min_value=1))
+    key = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Target key",
+        widget=forms.TextInput(
+            attrs={"placeholder": "key_…", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    since = forms.DateField(
+        required=False,
+        label="From",
+        validators=[NO_LATER_THAN_LAST_DAY],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label="To",
+        validators=[NO_LATER_THAN_LAST_DAY],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    q = forms.CharField(
+        required=False, max_length=200, label="Search target names", widget=forms.SearchInput
+    )
     before = forms.IntegerField(required=False, min_value=1)
     after = forms.IntegerField(required=False, min_value=1)
+    errors_beside_fields = False  # the table lists them (config/forms.py)
 
     def __init__(self, *args, organization=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="filter-%s", **kwargs)
         self.organization = organization
+        # Callables: read when the select is drawn, never for an export.
+        self.fields["actor"].choices = self._actor_choices
+        self.fields["project"].choices = self._project_choices
+        self.fields["environment"].choices = self._environment_choices
 
     def clean(self):
         data = super().clean()
@@ -96,47 +139,44 @@ class EventFilterForm(forms.Form):
     def jsonl_url(self):
         return self.export_url("audit:export_jsonl")
 
-    # Options for the selects, from the organization (read duck-typed: audit imports no
-    # other app). A value in the URL that is not among them (a removed member, a key, a
-    # deleted project) is kept as an extra option, so the form shows what is in force.
-    def _options(self, name, options):
+    # The selects' choices, from the organization (read duck-typed: audit imports no other
+    # app). A value in force that is not among them (a removed member, a key, a deleted
+    # project) is offered too, so the select shows what is in force.
+    def _not_offered(self, name, choices):
         current = str(self.data.get(name, ""))
-        if current and current not in {value for value, _ in options}:
-            options = [*options, (current, f"{current} (not current)")]
-        return [(value, label, value == current) for value, label in options]
+        if current and current not in {str(value) for value, _ in flatten_choices(choices)}:
+            return [(current, f"{current} (not current)")]
+        return []
 
-    @property
-    def actor_options(self):
-        memberships = self.organization.memberships.select_related("user")
-        members = [
-            (f"user:{m.user_id}", m.user.get_username())
-            for m in memberships.order_by("user__username")
-        ]
-        return self._options(
-            "actor", [*members, ("system", "System (commands)"), ("anonymous", "Not signed in")]
+    def _actor_choices(self):
+        memberships = self.organization.memberships.select_related("user").order_by(
+            "user__username"
         )
-
-    @property
-    def action_options(self):
-        return self._options("action", list(Action.choices))
+        choices = [
+            ("", "Anyone"),
+            *((f"user:{m.user_id}", m.user.get_username()) for m in memberships),
+            ("system", "System (commands)"),
+            ("anonymous", "Not signed in"),
+        ]
+        return [*choices, *self._not_offered("actor", choices)]
 
     @cached_property
     def _projects(self):
         return list(self.organization.projects.prefetch_related("environments"))
 
-    @property
-    def project_options(self):
-        return self._options("project", [(str(p.pk), p.name) for p in self._projects])
+    def _project_choices(self):
+        choices = [("", "Any project"), *((str(p.pk), p.name) for p in self._projects)]
+        return [*choices, *self._not_offered("project", choices)]
 
-    @property
-    def environment_options(self):
-        """(project name, options) groups."""
-        current = str(self.data.get("environment", ""))
-        groups = [
-            (p.name, [(str(e.pk), e.name, str(e.pk) == current) for e in p.environments.all()])
-            for p in self._projects
+    def _environment_choices(self):
+        """Grouped by project."""
+        choices = [
+            ("", "Any environment"),
+            *(
+                (p.name, [(str(e.pk), e.name) for e in p.environments.all()])
+                for p in self._projects
+            ),
         ]
-        known = {value for _, options in groups for value, _, _ in options}
-        if current and current not in known:
-            groups.append(("Other", [(current, f"{current} (not current)", True)]))
-        return groups
+        if other := self._not_offered("environment", choices):
+            choices.append(("Other", other))
+        return choices

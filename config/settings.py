@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # the widget templates, for FORM_RENDERER's template engine
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
     "axes",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# One field template and no label colons for every form (config/forms.py).
+FORM_RENDERER = "config.forms.KeydeskFormRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

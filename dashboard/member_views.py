@@ -134,9 +134,7 @@ def removed(request: OrgRequest, membership, removal):
         logout(request)  # their own session is gone already: start a clean one
         return go(request, reverse("dashboard:login"))
     if request.htmx:
-        response = TemplateResponse(
-            request, "dashboard/members.html#member-removed", {"message": message}
-        )
+        response = TemplateResponse(request, "flash.html", {"message": message})
         return trigger_client_event(response, "membersChanged")
     messages.success(request, message)
     return redirect("dashboard:members")

@@ -106,7 +106,14 @@ EXPIRY_FILTERS = [
 class KeyFilterForm(forms.Form):
     """The admin key page's filters; they live in the URL so a view can be shared."""
 
-    q = forms.CharField(label="Search", required=False, max_length=200)
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(
+            attrs={"placeholder": "Name, hint or key id", "autocomplete": "off"}
+        ),
+    )
     project: "forms.ModelChoiceField[Project]" = forms.ModelChoiceField(
         label="Project", queryset=None, required=False, empty_label="Any project"
     )
@@ -124,9 +131,10 @@ class KeyFilterForm(forms.Form):
     )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
     expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
+    errors_beside_fields = False  # invalid filters are dropped, not reported (config/forms.py)
 
     def __init__(self, data, *, organization):
-        super().__init__(data, label_suffix="")
+        super().__init__(data)
         self.fields["project"].queryset = organization.projects.all()
         self.fields["environment"].queryset = environment_choices(organization)
         self.fields["creator"].queryset = (

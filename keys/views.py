@@ -209,7 +209,7 @@ def revoked(request: OrgRequest, message):
     """After a revocation: htmx gets the message and refreshes the keys; a plain POST goes
     back where it started."""
     if request.htmx:
-        response = TemplateResponse(request, "keys/revoked.html", {"message": message})
+        response = TemplateResponse(request, "flash.html", {"message": message})
         return trigger_client_event(response, "keysChanged")
     messages.success(request, message)
     return redirect(safe_next(request, request.POST.get("next")))

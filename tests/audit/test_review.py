@@ -154,6 +154,44 @@ def test_a_filter_for_something_gone_stays_visible(login, alice, history):
     assert '<option value="987654" selected>987654 (not current)</option>' in html
 
 
+def select(html, name):
+    return re.search(rf'<select name="{name}" id="filter-{name}">(.*?)</select>', html, re.S).group(
+        1
+    )
+
+
+def test_the_filters_are_selects_of_the_organizations_members_and_places(
+    login, alice, bob, history, project, development, production
+):
+    html = login(alice).get(URL, {"actor": f"user:{bob.pk}"}).content.decode()
+    actors = select(html, "actor")
+    assert '<option value="">Anyone</option>' in actors
+    assert f'<option value="user:{alice.pk}">alice</option>' in actors
+    assert f'<option value="user:{bob.pk}" selected>bob</option>' in actors
+    assert '<option value="system">System (commands)</option>' in actors
+    assert "charlie" not in actors  # Globex's
+    assert '<option value="key_revoked">Key revoked</option>' in select(html, "action")
+    assert f'<option value="{project.pk}">Billing API</option>' in select(html, "project")
+    environments = select(html, "environment")
+    assert '<optgroup label="Billing API">' in environments
+    assert f'<option value="{production.pk}">production</option>' in environments
+    assert "Secret Project" not in html
+    assert '<label for="filter-environment">Environment</label>' in html
+
+
+def test_a_filter_for_an_actor_gone_stays_visible(login, alice, history):
+    html = login(alice).get(URL, {"actor": "user:4242"}).content.decode()
+    assert '<option value="user:4242" selected>user:4242 (not current)</option>' in html
+
+
+def test_a_project_filter_is_a_positive_whole_number(login, alice, history):
+    response = login(alice).get(URL, {"project": "0"})
+    assert response.status_code == 422
+    assert "<li>Project: Ensure this value is greater than or equal to 1.</li>" in (
+        response.content.decode()
+    )
+
+
 def test_rows_link_to_narrower_views(login, alice, bob, history):
     html = login(alice).get(URL, {"action": "key_created"}).content.decode()
     assert f'href="/audit/?actor=user%3A{bob.pk}&amp;action=key_created"' in html

@@ -271,3 +271,22 @@ def test_no_console_errors_nor_csp_violations(page: Page, console, sign_in, alic
     expect(page.locator("img[src^='https://example.invalid']")).to_have_count(1)
     page.wait_for_timeout(200)
     assert any("Content Security Policy" in line for line in problems(console)), console
+
+
+def test_the_fields_are_named_exactly_by_their_labels(
+    page: Page, console, sign_in, alice, development
+):
+    """DESIGN.md 4 and 12: no trailing colon in any accessible name."""
+    page.goto(keys_tab_url(sign_in(alice), development))
+    page.get_by_role("link", name="New API Key").click()
+    dialog = page.locator("dialog[data-modal][open]")
+    expect(dialog.get_by_role("textbox", name="API Key Name", exact=True)).to_be_visible()
+    read = dialog.get_by_role("checkbox", name="Read", exact=True)
+    expect(read).to_be_checked()
+    expect(read).to_be_disabled()
+    expect(dialog.get_by_role("checkbox", name="Write", exact=True)).not_to_be_checked()
+    expect(dialog.get_by_role("combobox", name="Expires", exact=True)).to_be_visible()
+    labels = dialog.locator("label").all_inner_texts()
+    assert "Write" in labels
+    assert [label for label in labels if label.strip().endswith(":")] == []
+    assert problems(console) == []

@@ -149,7 +149,7 @@ def test_a_rows_revoke_names_that_one_key(page: Page, console, sign_in, alice, m
     expect(dialog.locator(".revoke-list li")).to_contain_text(target.name)
     expect(dialog.locator(".revoke-list li")).to_contain_text(target.hint)
     expect(dialog.locator(".revoke-list li")).to_contain_text("production · live")
-    dialog.get_by_label("Reason").fill("no longer needed")
+    dialog.get_by_role("textbox", name="Reason", exact=True).fill("no longer needed")
     dialog.get_by_role("button", name="Confirm revocation").click()
 
     expect(page.locator("#flash [role=status]")).to_have_text("Revoked 1 key.")

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import reverse
 
 from keys.models import issue_api_key
@@ -105,3 +107,17 @@ def test_it_shows_last_use_and_recent_requests(client, alice, api_key, developme
     html = client.get(tab_url(development)).content.decode()
     assert "<td>42</td>" in html
     assert "2\xa0hours ago" in html
+
+
+def test_a_member_may_revoke_only_their_own_keys_from_the_tab(client, alice, bob, development):
+    """The shared key table (keys/key_table.html) with this tab's columns."""
+    mine, _ = issue_api_key(environment=development, name="bob's", by=bob)
+    theirs, _ = issue_api_key(environment=development, name="alice's", by=alice)
+    login(client, bob)
+    html = client.get(tab_url(development)).content.decode()
+    rows = dict(re.findall(r'<tr data-key-id="(\w+)">(.*?)</tr>', html, re.S))
+    assert ">Revoke</button>" in rows[mine.public_id]
+    assert ">Revoke</button>" not in rows[theirs.public_id]
+    assert '<th scope="col">Requests (7 days)</th>' in html
+    assert 'type="checkbox"' not in html  # no bulk selection here
+    assert '<th scope="col">Project</th>' not in html  # the page is one environment

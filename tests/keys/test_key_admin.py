@@ -1,5 +1,6 @@
 """/keys/: every key of the organization for admins, filterable, searchable by pasted key."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -204,3 +205,18 @@ def test_an_unknown_pasted_key_says_so(client, alice, keys):
     client.force_login(alice)
     response = client.post(URL, {"secret": tokens.generate("live")}, follow=True)
     assert "No key of this organization matches the pasted key." in response.content.decode()
+
+
+def test_each_row_says_where_the_key_lives_and_offers_it_for_bulk_revocation(client, alice, keys):
+    """The shared key table (keys/key_table.html) with the columns of all keys."""
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    rows = dict(re.findall(r'<tr data-key-id="(\w+)">(.*?)</tr>', html, re.S))
+    live = rows[keys["bob-live"][0].public_id]
+    assert "<td>Billing API</td>" in live
+    assert '<span class="tag live">live</span>' in live
+    assert 'form="bulk-revoke"' in live
+    revoked = rows[keys["revoked"][0].public_id]
+    assert 'type="checkbox"' not in revoked
+    assert ">Revoke</button>" not in revoked
+    assert "Requests (7 days)" not in html

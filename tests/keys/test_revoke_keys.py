@@ -141,3 +141,18 @@ def test_anonymous_users_are_sent_to_sign_in(client, alices):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert ApiKey.objects.revoked().count() == 0
+
+
+def test_both_answers_put_the_message_in_the_one_flash_region(client, alice, alices, bobs, htmx):
+    """templates/flash.html: out of band for htmx, the request's messages on a full page."""
+    client.force_login(alice)
+    message = '<ul class="messages"><li class="alert success" role="status">Revoked 1 key.</li>'
+    answer = client.post(URL, {"keys": alices[0].public_id, "reason": "leak"}, **htmx)
+    assert (
+        answer.content.decode().strip()
+        == f'<div id="flash" hx-swap-oob="true">{message}</ul></div>'
+    )
+    client.post(URL, {"keys": bobs[0].public_id, "reason": "leak", "next": "/keys/"})
+    page = client.get("/keys/").content.decode()
+    assert f'<div id="flash">{message}' in page
+    assert message not in client.get("/keys/").content.decode()  # shown once
