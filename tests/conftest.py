@@ -20,6 +20,7 @@ from environments.models import (
     create_organization,
     create_project,
 )
+from keys.counters import counters
 from keys.models import issue_api_key
 
 # pytest-playwright runs an event loop in the main thread; Django refuses sync ORM calls
@@ -68,8 +69,10 @@ def audit_chains_hold(request):
 def empty_cache():
     """Rate-limit and usage counters start from nothing in every test."""
     cache.clear()
+    counters.reset()
     yield
     cache.clear()
+    counters.reset()
 
 
 def make_user(username):

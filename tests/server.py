@@ -67,7 +67,7 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
             try:
                 with urllib.request.urlopen(base + "/livez", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, or a worker still importing Django timed the probe out
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "gunicorn did not start:\n" + Path(log_path).read_text()
@@ -90,9 +90,11 @@ def get(url, headers=None):
 
 
 @contextlib.contextmanager
-def redis_server():
-    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL."""
-    port = free_port()
+def redis_server(port=None):
+    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL.
+
+    Give the port of one stopped earlier to bring "the same" Redis back after an outage."""
+    port = port or free_port()
     process = subprocess.Popen(
         [
             "/usr/bin/redis-server",
