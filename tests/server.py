@@ -15,6 +15,14 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+opener = urllib.request.build_opener(NoRedirects)
+
+
 def database_url():
     """The test database (which the suite has created and fills), as a DATABASE_URL."""
     db = connection.settings_dict
@@ -65,8 +73,10 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(base + "/livez", timeout=2):
+                with opener.open(base + "/livez", timeout=2):
                     break
+            except urllib.error.HTTPError:  # any answer (a redirect to https) means it is up
+                break
             except OSError:  # refused, or a worker still importing Django timed the probe out
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
@@ -80,10 +90,10 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
 
 
 def get(url, headers=None):
-    """(status, headers, body) of a GET, whatever the status."""
+    """(status, headers, body) of a GET, whatever the status; redirects are not followed."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with opener.open(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
