@@ -18,6 +18,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -67,12 +68,12 @@ class Count:
 class LocalCounters:
     """This process's own windows and usage counts (no Redis, or Redis unreachable)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.windows = defaultdict(deque)
-        self.uses = defaultdict(int)
+        self.windows: defaultdict[int, deque[float]] = defaultdict(deque)
+        self.uses: defaultdict[str, int] = defaultdict(int)
 
-    def hit(self, key_pk, limit, *, use_counter):
+    def hit(self, key_pk: int, limit: int, *, use_counter: str | None) -> Count:
         now = time.monotonic()
         with self.lock:
             window = self.windows[key_pk]
@@ -89,11 +90,11 @@ class LocalCounters:
             reset = window[0] + WINDOW - now if window else WINDOW
         return Count(allowed, len(window), max(math.ceil(reset), 1))
 
-    def take_uses(self, counter):
+    def take_uses(self, counter: str) -> int:
         with self.lock:
             return self.uses.pop(counter, 0)
 
-    def give_back(self, counter, count):
+    def give_back(self, counter: str, count: int) -> None:
         with self.lock:
             self.uses[counter] += count
 
@@ -101,15 +102,15 @@ class LocalCounters:
 class SharedCounters:
     """The same, in Redis, for every worker and host."""
 
-    def __init__(self, redis_cache):
+    def __init__(self, redis_cache: RedisCache) -> None:
         self.cache = redis_cache
-        self.script = None
+        self.script: Any = None
 
-    def client(self):
+    def client(self) -> Any:
         # Django's Redis backend has no public way to run a script; its client is the way in.
         return self.cache._cache.get_client(write=True)
 
-    def hit(self, key_pk, limit, *, use_counter):
+    def hit(self, key_pk: int, limit: int, *, use_counter: str | None) -> Count:
         client = self.client()
         if self.script is None:
             self.script = client.register_script(SLIDING_WINDOW_LUA)
@@ -123,10 +124,10 @@ class SharedCounters:
         )
         return Count(bool(allowed), int(used), max(math.ceil(int(reset) / 1_000_000), 1))
 
-    def take_uses(self, counter):
+    def take_uses(self, counter: str) -> int:
         return int(self.client().getdel(self.cache.make_and_validate_key(counter)) or 0)
 
-    def give_back(self, counter, count):
+    def give_back(self, counter: str, count: int) -> None:
         client = self.client()
         key = self.cache.make_and_validate_key(counter)
         client.incrby(key, count)
@@ -136,28 +137,29 @@ class SharedCounters:
 class Counters:
     """Shared counting while Redis answers, this process's own while it does not."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.local = LocalCounters()
-        self.backend = self.shared = None
-        self.retry_at = None  # monotonic time to try Redis again; None while it answers
+        self.backend: object = None
+        self.shared: SharedCounters | None = None
+        self.retry_at: float | None = None  # monotonic time to try Redis again; None while up
 
-    def shared_counters(self):
+    def shared_counters(self) -> SharedCounters | None:
         backend = caches["default"]  # looked up each time: settings may change it (tests)
         if backend is not self.backend:
             self.backend = backend
             self.shared = SharedCounters(backend) if isinstance(backend, RedisCache) else None
         return self.shared
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget every local count (tests)."""
         self.local = LocalCounters()
         self.retry_at = None
 
     @property
-    def degraded(self):
+    def degraded(self) -> bool:
         return self.retry_at is not None
 
-    def _call(self, method, *args, **kwargs):
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         shared = self.shared_counters()
         if shared is not None and (self.retry_at is None or time.monotonic() >= self.retry_at):
             try:
@@ -177,15 +179,17 @@ class Counters:
                 return result
         return getattr(self.local, method)(*args, **kwargs)
 
-    def hit(self, key_pk, limit, *, use_counter=None):
+    def hit(self, key_pk: int, limit: int, *, use_counter: str | None = None) -> Count:
         """Count one request of a key against `limit` a minute, and a use when let through."""
-        return self._call("hit", key_pk, limit, use_counter=use_counter)
+        count: Count = self._call("hit", key_pk, limit, use_counter=use_counter)
+        return count
 
-    def take_uses(self, counter):
+    def take_uses(self, counter: str) -> int:
         """The uses counted under `counter`, removed from it (to be written to the database)."""
-        return self._call("take_uses", counter)
+        taken: int = self._call("take_uses", counter)
+        return taken
 
-    def give_back(self, counter, count):
+    def give_back(self, counter: str, count: int) -> None:
         """Put back uses whose write failed, for the next write to carry."""
         self._call("give_back", counter, count)
 

@@ -18,18 +18,21 @@ import ipaddress
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import client_ip
 from config.outages import brief_locks
 from keys import tokens
-from keys.counters import counters
+from keys.counters import Count, counters
 from keys.models import (
     ApiKey,
     KeyUsage,
@@ -47,16 +50,18 @@ USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
 class Refusal(Exception):
     """A request the key does not let through, with the contract's status and code."""
 
-    def __init__(self, status, code, message, headers=None):
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
 
-    def as_json(self):
+    def as_json(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
 
 
-def unauthorized(code, message):
+def unauthorized(code: str, message: str) -> Refusal:
     return Refusal(401, code, message, {"WWW-Authenticate": "Bearer"})
 
 
@@ -69,15 +74,15 @@ class VerifiedKey:
     name: str
     environment: str
     project: str
-    permissions: tuple
+    permissions: tuple[str, ...]
     expires_at: datetime | None
     organization_id: int
     project_id: int
     environment_id: int
     rate_limit: int
-    rate_limit_headers: dict
+    rate_limit_headers: dict[str, str]
 
-    def require(self, wanted):
+    def require(self, wanted: Iterable[str]) -> None:
         missing = [p for p in wanted if p not in self.permissions]
         if missing:
             raise Refusal(
@@ -87,7 +92,7 @@ class VerifiedKey:
                 self.rate_limit_headers,
             )
 
-    def as_json(self):
+    def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "name": self.name,
@@ -117,12 +122,12 @@ DATABASE_NOW = {
 
 
 @functools.cache
-def lookup_sql(count, placeholder, vendor):
+def lookup_sql(count: int, placeholder: str, vendor: str) -> str:
     sql = LOOKUP_SQL.format(placeholders=", ".join([placeholder] * count), now=DATABASE_NOW[vendor])
     return sql.replace("%%", "%") if placeholder == "?" else sql  # sqlite3's own cursor
 
 
-def lookup(digests):
+def lookup(digests: list[str]) -> tuple[Any, ...] | None:
     """The key's row, by digest: one indexed query.
 
     A connection the database dropped (a restart, a failover) fails here first: it is closed
@@ -138,7 +143,7 @@ def lookup(digests):
         return _lookup(digests)
 
 
-def _lookup(digests):
+def _lookup(digests: list[str]) -> tuple[Any, ...] | None:
     """Straight through the driver's cursor, which costs half of Django's wrapper (that rewrites
     the placeholders and times the call on every execution); when Django is recording queries
     (DEBUG, the test suite's query counts) the same SQL goes through Django's cursor instead,
@@ -146,7 +151,8 @@ def _lookup(digests):
     if connection.queries_logged:
         with connection.cursor() as cursor:
             cursor.execute(lookup_sql(len(digests), "%s", connection.vendor), digests)
-            return cursor.fetchone()
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
     connection.ensure_connection()
     placeholder = "?" if connection.vendor == "sqlite" else "%s"
     # As Django's cursor would: a broken connection is marked, and closed at the request's end.
@@ -154,12 +160,13 @@ def _lookup(digests):
         cursor = connection.connection.cursor()
         try:
             cursor.execute(lookup_sql(len(digests), placeholder, connection.vendor), digests)
-            return cursor.fetchone()
+            raw: tuple[Any, ...] | None = cursor.fetchone()
+            return raw
         finally:
             cursor.close()
 
 
-def presented_key(request):
+def presented_key(request: HttpRequest) -> str:
     """The key a request carries, refusing keys in the URL first (they end up in logs)."""
     if any(name in request.GET for name in KEY_PARAMETERS):
         raise Refusal(
@@ -168,7 +175,7 @@ def presented_key(request):
             "Send the key in the Authorization header, never in the URL: URLs end up in logs. "
             "Treat this key as leaked and rotate it.",
         )
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+    header: str = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         raise unauthorized("missing_api_key", "Send the key as 'Authorization: Bearer <key>'.")
     scheme, _, key = header.partition(" ")
@@ -180,7 +187,7 @@ def presented_key(request):
     return key
 
 
-def ip_allowed(ip, allowed):
+def ip_allowed(ip: str | None, allowed: Iterable[str]) -> bool:
     """Whether `ip` (as audit.models.client_ip names it, or None) is inside any network."""
     if ip is None:
         return False
@@ -188,20 +195,24 @@ def ip_allowed(ip, allowed):
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
 
-def _datetime(value):
+def _datetime(value: datetime | str | None) -> datetime | None:
     """Raw cursor values: PostgreSQL gives aware datetimes, SQLite naive ones (or text) in UTC."""
     if value is None:
         return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"not a datetime: {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else (value or [])
+def _json(value: str | list[str] | None) -> list[str]:
+    if isinstance(value, str):
+        loaded: list[str] = json.loads(value)
+        return loaded
+    return value or []
 
 
-def rate_limit_headers(count, limit):
+def rate_limit_headers(count: Count, limit: int) -> dict[str, str]:
     headers = {
         "RateLimit-Limit": str(limit),
         "RateLimit-Remaining": str(max(limit - count.used, 0)),
@@ -221,14 +232,14 @@ class BestEffort:
 
     PAUSE = 30  # seconds without side writes after one failed
 
-    def __init__(self):
-        self.paused_until = None
+    def __init__(self) -> None:
+        self.paused_until: float | None = None
 
     @property
-    def paused(self):
+    def paused(self) -> bool:
         return self.paused_until is not None and time.monotonic() < self.paused_until
 
-    def failed(self, what, error):
+    def failed(self, what: str, error: Exception) -> None:
         if self.paused_until is None:
             logger.warning(
                 "Could not write %s (%s: %s); verification carries on, writes resume later.",
@@ -238,7 +249,7 @@ class BestEffort:
             )
         self.paused_until = time.monotonic() + self.PAUSE
 
-    def succeeded(self):
+    def succeeded(self) -> None:
         if self.paused_until is not None:
             logger.warning("Usage writes succeed again.")
             self.paused_until = None
@@ -247,7 +258,7 @@ class BestEffort:
 side_writes = BestEffort()
 
 
-def record_use(key_pk, last_used_at, now, counter):
+def record_use(key_pk: int, last_used_at: datetime | None, now: datetime, counter: str) -> None:
     """Keep last use and daily counts without a write on every request (best effort)."""
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
         return
@@ -272,7 +283,7 @@ def record_use(key_pk, last_used_at, now, counter):
         side_writes.succeeded()
 
 
-def note_expiry(key_pk, request):
+def note_expiry(key_pk: int, request: HttpRequest) -> None:
     """Record an expired key's first refusal, best effort: the refusal stands regardless."""
     if side_writes.paused:
         return
@@ -285,7 +296,7 @@ def note_expiry(key_pk, request):
         side_writes.succeeded()
 
 
-def verify(request, permissions=("read",)):
+def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> VerifiedKey:
     """Verify the request's key, count it, and check `permissions`. Raises Refusal."""
     key = presented_key(request)
     digests = candidate_digests(key)
@@ -315,7 +326,7 @@ def verify(request, permissions=("read",)):
     if revoked:
         raise unauthorized("revoked_api_key", "This key has been revoked.")
     expires_at = _datetime(expires_at)
-    if expired:
+    if expired and expires_at is not None:
         if not expiry_recorded:
             note_expiry(pk, request)
         raise unauthorized("expired_api_key", f"This key expired at {expires_at.isoformat()}.")

@@ -16,6 +16,15 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Set before each test by tests/conftest.py: only tests marked `process` may start one, so
+# `make test-fast` (`-m "not process"`) never pays for a process by mistake.
+processes_allowed = True
+
+
+def starting(what):
+    if not processes_allowed:
+        raise RuntimeError(f"this test starts {what}: mark it `pytest.mark.process`")
+
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
@@ -42,6 +51,7 @@ def free_port():
 @contextlib.contextmanager
 def gunicorn(workers=2, log_path=None, options=(), env=None):
     """Serve Keydesk with `workers` sync workers; yields (base_url, path of the log)."""
+    starting("gunicorn")
     port = free_port()
     log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log"
     env = {
@@ -79,7 +89,7 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
                     break
             except urllib.error.HTTPError:  # any answer (a redirect to https) means it is up
                 break
-            except OSError:  # refused, or a worker still importing Django timed the probe out
+            except OSError:  # refused, reset, or a slow first answer while workers boot
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "gunicorn did not start:\n" + Path(log_path).read_text()
@@ -106,7 +116,10 @@ def redis_server(port=None):
     """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL.
 
     Give the port of one stopped earlier to bring "the same" Redis back after an outage."""
+    starting("redis-server")
     port = port or free_port()
+    port = free_port()
+>>>>>>> main
     process = subprocess.Popen(
         [
             "/usr/bin/redis-server",
@@ -180,6 +193,7 @@ class Cluster:
 @contextlib.contextmanager
 def postgres_cluster():
     """initdb, start on a free port, a role `app` owning a database `app`; removed after."""
+    starting("postgresql")
     directory = Path(tempfile.mkdtemp(prefix="keydesk-pg-"))
     cluster = Cluster(directory, free_port())
     try:

@@ -4,7 +4,7 @@ import pytest
 
 from tests.server import get, gunicorn
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 CLAIMS_HTTPS = {"X-Forwarded-Proto": "https", "X-Forwarded-Ssl": "on"}
 

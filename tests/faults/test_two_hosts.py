@@ -22,6 +22,7 @@ from keys.counters import RETRY_SHARED_AFTER
 from tests.server import free_port, get, gunicorn, manage, postgres_cluster, redis_server
 
 pytestmark = [
+    pytest.mark.process,
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres"),
         reason="runs in the PostgreSQL leg of the suite (.ci/run), which has the binaries",
