@@ -118,8 +118,6 @@ def redis_server(port=None):
     Give the port of one stopped earlier to bring "the same" Redis back after an outage."""
     starting("redis-server")
     port = port or free_port()
-    port = free_port()
->>>>>>> main
     process = subprocess.Popen(
         [
             "/usr/bin/redis-server",
@@ -179,8 +177,11 @@ class Cluster:
 
     def psql(self, sql, database="postgres"):
         subprocess.run(
-            [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
-            + ["-d", database, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [
+                str(PG_BIN / "psql"),
+                *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database),
+                *("-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql),
+            ],
             check=True,
             capture_output=True,
             timeout=60,
@@ -200,8 +201,12 @@ def postgres_cluster():
         if os.geteuid() == 0:
             shutil.chown(directory, "postgres", "postgres")
         subprocess.run(
-            [*cluster.as_postgres, str(PG_BIN / "initdb"), "-D", str(directory / "data")]
-            + ["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+            [
+                *cluster.as_postgres,
+                str(PG_BIN / "initdb"),
+                *("-D", str(directory / "data"), "-U", "postgres", "--auth=trust"),
+                *("-E", "UTF8", "--locale=C.UTF-8"),
+            ],
             check=True,
             capture_output=True,
             timeout=120,
