@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest
@@ -157,13 +158,19 @@ def _lookup(digests: list[str]) -> tuple[Any, ...] | None:
     placeholder = "?" if connection.vendor == "sqlite" else "%s"
     # As Django's cursor would: a broken connection is marked, and closed at the request's end.
     with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
+        driver: Any
+        if connection.vendor == "postgresql":
+            # Server-side binding (Django's cursors bind on the client): psycopg prepares the
+            # statement after a few runs, and PostgreSQL skips parsing and planning from then on.
+            driver = psycopg.Cursor(connection.connection)
+        else:
+            driver = connection.connection.cursor()
         try:
-            cursor.execute(lookup_sql(len(digests), placeholder, connection.vendor), digests)
-            raw: tuple[Any, ...] | None = cursor.fetchone()
+            driver.execute(lookup_sql(len(digests), placeholder, connection.vendor), digests)
+            raw: tuple[Any, ...] | None = driver.fetchone()
             return raw
         finally:
-            cursor.close()
+            driver.close()
 
 
 def presented_key(request: HttpRequest) -> str:
