@@ -23,6 +23,7 @@ from environments.models import (
 )
 from keys.counters import counters
 from keys.models import issue_api_key
+from keys.verification import side_writes
 from tests import server
 
 # pytest-playwright runs an event loop in the main thread; Django refuses sync ORM calls
@@ -100,9 +101,11 @@ def empty_cache():
     """Rate-limit and usage counters start from nothing in every test."""
     cache.clear()
     counters.reset()
+    side_writes.paused_until = None
     yield
     cache.clear()
     counters.reset()
+    side_writes.paused_until = None
 
 
 def make_user(username):

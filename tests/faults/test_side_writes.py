@@ -18,13 +18,6 @@ def bearer(key):
     return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
-@pytest.fixture(autouse=True)
-def writes_resume():
-    side_writes.paused_until = None
-    yield
-    side_writes.paused_until = None
-
-
 def test_a_read_only_database_still_verifies_and_the_counts_wait(
     client, development, alice, caplog
 ):
