@@ -1,10 +1,11 @@
 """`make bench` (`.venv/bin/python -m bench`): both benches, then a summary against the targets.
 
-    .venv/bin/python -m bench [--postgres] [--strict] [--only http|inprocess]
+    .venv/bin/python -m bench [--postgres] [--redis] [--strict] [--only http|inprocess]
 
 Extra arguments after `--` go to bench/run.py (e.g. `-- --rounds 3`). `--postgres` runs both
 against a throwaway PostgreSQL 15 cluster instead of SQLite files; DATABASE_URL, when set, is
-used as it is (it must be a throwaway database). `--strict` exits 1 when a target is missed.
+used as it is (it must be a throwaway database). `--redis` adds a throwaway Redis (REDIS_URL):
+`--postgres --redis` is the production configuration. `--strict` exits 1 when a target is missed.
 """
 
 import argparse
@@ -70,9 +71,34 @@ def summary(http, inprocess):
     return "\n".join(lines), all(r[3] is not False for r in rows)
 
 
+@contextlib.contextmanager
+def throwaway_redis():
+    """Debian's redis-server on a free loopback port, nothing kept; yields its REDIS_URL."""
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument("--redis", action="store_true", help="a throwaway Redis (REDIS_URL)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--only", choices=["http", "inprocess"])
     parser.add_argument("run_args", nargs="*", help="after --: arguments for bench/run.py")
@@ -84,6 +110,8 @@ def main():
             from bench.postgres import throwaway_cluster
 
             env["DATABASE_URL"] = stack.enter_context(throwaway_cluster())
+        if args.redis:
+            env["REDIS_URL"] = stack.enter_context(throwaway_redis())
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="keydesk-bench-")))
         http = inprocess = None
         if args.only != "inprocess":

@@ -233,28 +233,21 @@ def whole_requests(key, calls, repeat, profile):
 
 def time_pieces(key, calls):
     """Best microseconds per call of each step of verify() for one hot key, timed apart."""
-    from django.core.cache import cache
     from django.db import connection
     from django.test import RequestFactory
     from django.utils import timezone
 
+    from keys.counters import counters
     from keys.models import candidate_digests
-    from keys.verification import (
-        LOOKUP_SQL,
-        _datetime,
-        count_request,
-        presented_key,
-        record_use,
-        verify,
-    )
+    from keys.verification import _datetime, lookup_sql, presented_key, record_use, verify
 
     request = RequestFactory().get("/v1/auth/verify", HTTP_AUTHORIZATION=f"Bearer {key}")
     verified = verify(request)
     digests = candidate_digests(key)
-    sql = LOOKUP_SQL.format(placeholders=", ".join(["%s"] * len(digests)))
+    sql = lookup_sql(len(digests), "%s", connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, digests)
-        last_used_at = _datetime(cursor.fetchone()[9])
+        last_used_at = _datetime(cursor.fetchone()[10])
 
     def lookup(_):
         with connection.cursor() as cursor:
@@ -265,23 +258,25 @@ def time_pieces(key, calls):
         connection.close()
         connection.ensure_connection()
 
-    cache.set("kd:bench:incr", 0)
     many = range(calls)
+    counter = f"kd:use:{verified.pk}:bench"
     pieces = {
         "verify (whole)": (lambda _: verify(request), many),
         "presented_key (shape, CRC32)": (lambda _: presented_key(request), many),
         "candidate_digests (HMAC)": (lambda _: candidate_digests(key), many),
         "lookup query (Django cursor)": (lookup, many),
-        "count_request (cache incr)": (lambda _: count_request(verified.pk, 10**9), many),
-        "record_use (cache incr)": (
-            lambda _: record_use(verified.pk, last_used_at, timezone.now()),
+        "counters.hit (window + use)": (
+            lambda _: counters.hit(verified.pk, 10**9, use_counter=counter),
             many,
         ),
-        "one cache.incr": (lambda _: cache.incr("kd:bench:incr"), many),
+        "record_use (nothing to write)": (
+            lambda _: record_use(verified.pk, last_used_at, timezone.now(), counter),
+            many,
+        ),
         "open a DB connection": (reconnect, range(max(calls // 10, 1))),
     }
     if connection.vendor == "sqlite":
-        driver_sql = sql.replace("%s", "?")
+        driver_sql = lookup_sql(len(digests), "?", connection.vendor)
         pieces["lookup query (sqlite3 alone)"] = (
             lambda _: connection.connection.execute(driver_sql, digests).fetchone(),
             many,

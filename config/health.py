@@ -1,10 +1,12 @@
 """Health checks for load balancers: no sign-in, no session, no CSRF."""
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from config.outages import brief_locks
 
 
 @require_safe
@@ -14,22 +16,49 @@ def livez(request):
     return JsonResponse({"status": "ok"})
 
 
-@require_safe
-@never_cache
-def readyz(request):
-    """The database and the cache answer; 503 naming what does not."""
-    failing = []
+def database_reads():
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:
-        failing.append("database")
+    except DatabaseError:
+        return False
+    return True
+
+
+def database_writes():
+    """A write that changes nothing: refused by a read-only database or a full standby."""
+    try:
+        with brief_locks(), connection.cursor() as cursor:
+            cursor.execute("UPDATE django_migrations SET app = app WHERE id IS NULL")
+    except DatabaseError as error:
+        # Busy is not down: another writer holding SQLite's lock for a moment.
+        return "locked" in str(error)
+    return True
+
+
+def cache_answers():
     try:
         cache.set("kd:readyz", 1, timeout=5)
-        if cache.get("kd:readyz") != 1:
-            failing.append("cache")
-    except Exception:
+        return cache.get("kd:readyz") == 1
+    except Exception:  # whatever the cache's client raises, the answer is no
+        return False
+
+
+@require_safe
+@never_cache
+def readyz(request):
+    """503 when the database cannot be read: this host can do nothing useful. 200 "degraded"
+    when only the shared cache or database writes fail: keys still verify, so taking every
+    host out of the load balancer at once would turn a partial outage into a full one."""
+    failing = []
+    if not database_reads():
+        failing.append("database")
+    elif not database_writes():
+        failing.append("database_writes")
+    if not cache_answers():
         failing.append("cache")
-    if failing:
+    if "database" in failing:
         return JsonResponse({"status": "unavailable", "failing": failing}, status=503)
+    if failing:
+        return JsonResponse({"status": "degraded", "failing": failing})
     return JsonResponse({"status": "ok"})

@@ -15,3 +15,5 @@ urlpatterns = [
     path("", include("keys.urls")),
     path("audit/", include(audit_patterns(membership_required(allow="is_admin")))),
 ]
+
+handler500 = "config.outages.server_error"

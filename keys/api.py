@@ -17,6 +17,7 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from config.outages import DATABASE_ERRORS, database_unavailable
 from environments.models import Environment
 from keys import tokens
 from keys.decorators import require_api_key
@@ -44,7 +45,7 @@ from keys.schemas import (
 )
 from keys.verification import Refusal, verify
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 422: ErrorOut}
 
 
@@ -108,6 +109,14 @@ def on_invalid(request, exc):
     )
     body = {"error": {"code": "invalid_request", "message": problems or "Invalid request."}}
     return api.create_response(request, body, status=422)
+
+
+def on_database_outage(request, exc):
+    return database_unavailable(request, exc)
+
+
+for error in DATABASE_ERRORS:  # django-ninja would re-raise them; answer as every page does
+    api.add_exception_handler(error, on_database_outage)
 
 
 @api.exception_handler(Http404)

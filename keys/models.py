@@ -7,14 +7,13 @@ may give a key (`check_may_issue`), and the keyword-only functions that issue, c
 and revoke a key with its audit event in one transaction.
 """
 
-import contextlib
 import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from audit.chain import record
@@ -328,7 +327,8 @@ class ApiKey(models.Model):
         """Stop the key for good (now, or `at`); the record stays.
 
         Returns False if it was already revoked by then."""
-        at = at or timezone.now()
+        # The database's clock, not this host's: one running ahead must not postpone it.
+        at = at or Now()
         pending = models.Q(revoked_at__isnull=True) | models.Q(revoked_at__gt=at)
         updated = ApiKey.objects.filter(pending, pk=self.pk).update(
             revoked_at=at, revoked_by=by, revoked_reason=reason[:200]
@@ -373,7 +373,7 @@ def check_may_issue(issuer, *, permissions, expires_at=None, allowed_ips=()):
 
 
 class KeyUsage(models.Model):
-    """Requests a key made on one day (UTC), flushed from the cache about once a minute."""
+    """Requests a key made on one day (UTC), written from keys.counters about once a minute."""
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
     day = models.DateField()
@@ -387,13 +387,10 @@ class KeyUsage(models.Model):
         return f"{self.api_key_id} on {self.day}: {self.requests}"
 
     @classmethod
-    def flush(cls, key_pk, day, counter):
-        """Move the count held under cache key `counter` into the day's row."""
-        count = cache.get(counter) or 0
+    def add(cls, key_pk, day, count):
+        """Add `count` requests (gathered in keys.counters) to the day's row."""
         if not count:
             return
-        with contextlib.suppress(ValueError):  # expired meanwhile: count what was read
-            cache.decr(counter, count)
         usage, _ = cls.objects.get_or_create(api_key_id=key_pk, day=day)
         cls.objects.filter(pk=usage.pk).update(requests=models.F("requests") + count)
 

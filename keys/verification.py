@@ -6,29 +6,34 @@ Built to sit in front of every request of a team's services:
   more Python than everything else here together);
 - no key state is cached, so a revocation holds from the very next request on every worker
   and every host;
-- `last_used_at` and the daily use counts are written at most once a minute per key (the
-  counts gather in the cache meanwhile); rate-limit counters live in Django's cache (Redis
-  when `REDIS_URL` is set, shared by every worker and host).
+- whether a revocation or an expiry has taken effect is decided by the database's clock;
+- `last_used_at` and the daily use counts are written at most once a minute per key, best
+  effort (the counts gather in keys.counters meanwhile, with the sliding rate-limit windows:
+  in Redis when `REDIS_URL` is set, shared by every worker and host).
 """
 
+import contextlib
 import functools
 import ipaddress
 import json
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
-from django.db import connection
+import psycopg
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.requests import client_ip
+from config.outages import brief_locks
 from keys import tokens
+from keys.counters import Count, counters
 from keys.models import (
     ApiKey,
     KeyUsage,
@@ -36,6 +41,8 @@ from keys.models import (
     granted_permissions,
     record_expiry,
 )
+
+logger = logging.getLogger(__name__)
 
 KEY_PARAMETERS = ("api_key", "key", "token")
 USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
@@ -99,43 +106,71 @@ class VerifiedKey:
 
 LOOKUP_SQL = """
 SELECT k.id, k.public_id, k.name, k.can_write, k.can_manage, k.expires_at, k.allowed_ips,
-       k.rate_limit, k.revoked_at, k.last_used_at, k.expiry_recorded,
-       e.id, e.slug, e.default_rate_limit, p.id, p.slug, p.organization_id
+       k.rate_limit, k.revoked_at <= {now}, k.expires_at <= {now}, k.last_used_at,
+       k.expiry_recorded, e.id, e.slug, e.default_rate_limit, p.id, p.slug, p.organization_id
 FROM keys_apikey k
 JOIN environments_environment e ON e.id = k.environment_id
 JOIN environments_project p ON p.id = e.project_id
 WHERE k.digest IN ({placeholders})
 """
+# The database's clock, as Django's Now() writes it: whether a revocation or an expiry has
+# taken effect is decided there, so a web host whose clock runs behind cannot keep a revoked
+# key alive. SQLite stores datetimes as UTC text, which compares in time order.
+DATABASE_NOW = {
+    "postgresql": "STATEMENT_TIMESTAMP()",
+    "sqlite": "STRFTIME('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",  # %% as Django's cursor wants
+}
 
 
 @functools.cache
-def lookup_sql(count: int, placeholder: str) -> str:
-    return LOOKUP_SQL.format(placeholders=", ".join([placeholder] * count))
+def lookup_sql(count: int, placeholder: str, vendor: str) -> str:
+    sql = LOOKUP_SQL.format(placeholders=", ".join([placeholder] * count), now=DATABASE_NOW[vendor])
+    return sql.replace("%%", "%") if placeholder == "?" else sql  # sqlite3's own cursor
 
 
 def lookup(digests: list[str]) -> tuple[Any, ...] | None:
     """The key's row, by digest: one indexed query.
 
-    Straight through the driver's cursor, which costs half of Django's wrapper (that rewrites
+    A connection the database dropped (a restart, a failover) fails here first: it is closed
+    and the query tried once more on a new one, so every worker recovers on its next request
+    without paying a health check on every request."""
+    try:
+        return _lookup(digests)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        with contextlib.suppress(DatabaseError):
+            connection.close()
+        return _lookup(digests)
+
+
+def _lookup(digests: list[str]) -> tuple[Any, ...] | None:
+    """Straight through the driver's cursor, which costs half of Django's wrapper (that rewrites
     the placeholders and times the call on every execution); when Django is recording queries
     (DEBUG, the test suite's query counts) the same SQL goes through Django's cursor instead,
     so it is seen and counted."""
     if connection.queries_logged:
         with connection.cursor() as cursor:
-            cursor.execute(lookup_sql(len(digests), "%s"), digests)
+            cursor.execute(lookup_sql(len(digests), "%s", connection.vendor), digests)
             row: tuple[Any, ...] | None = cursor.fetchone()
             return row
     connection.ensure_connection()
     placeholder = "?" if connection.vendor == "sqlite" else "%s"
     # As Django's cursor would: a broken connection is marked, and closed at the request's end.
     with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
+        driver: Any
+        if connection.vendor == "postgresql":
+            # Server-side binding (Django's cursors bind on the client): psycopg prepares the
+            # statement after a few runs, and PostgreSQL skips parsing and planning from then on.
+            driver = psycopg.Cursor(connection.connection)
+        else:
+            driver = connection.connection.cursor()
         try:
-            cursor.execute(lookup_sql(len(digests), placeholder), digests)
-            raw: tuple[Any, ...] | None = cursor.fetchone()
+            driver.execute(lookup_sql(len(digests), placeholder, connection.vendor), digests)
+            raw: tuple[Any, ...] | None = driver.fetchone()
             return raw
         finally:
-            cursor.close()
+            driver.close()
 
 
 def presented_key(request: HttpRequest) -> str:
@@ -184,46 +219,88 @@ def _json(value: str | list[str] | None) -> list[str]:
     return value or []
 
 
-def increment(counter: str, timeout: int) -> int:
-    """Add one to a counter shared by every process; return its new value.
-
-    One cache call in the common case (the counter exists); creating it is the rare path."""
-    try:
-        return cache.incr(counter)
-    except ValueError:  # missing: a new window, or evicted
-        if cache.add(counter, 1, timeout=timeout):
-            return 1
-        return cache.incr(counter)  # another process created it in between
-
-
-def count_request(key_pk: int, limit: int) -> tuple[bool, dict[str, str]]:
-    """Count one request in this minute's window; return (allowed, headers)."""
-    now = time.time()
-    reset = 60 - int(now % 60)
-    used = increment(f"kd:rl:{key_pk}:{int(now // 60)}", timeout=120)
+def rate_limit_headers(count: Count, limit: int) -> dict[str, str]:
     headers = {
         "RateLimit-Limit": str(limit),
-        "RateLimit-Remaining": str(max(limit - used, 0)),
-        "RateLimit-Reset": str(reset),
+        "RateLimit-Remaining": str(max(limit - count.used, 0)),
+        "RateLimit-Reset": str(count.reset),
     }
-    if used > limit:
-        return False, {**headers, "Retry-After": str(reset)}
-    return True, headers
+    if not count.allowed:
+        headers["Retry-After"] = str(count.reset)
+    return headers
 
 
-def record_use(key_pk: int, last_used_at: datetime | None, now: datetime) -> None:
-    """Keep last use and daily counts without a write on every request."""
-    counter = f"kd:use:{key_pk}:{now.date().isoformat()}"
-    increment(counter, timeout=2 * 86400)
+class BestEffort:
+    """Writes a verification makes on the side (last use, usage counts, a recorded expiry).
+
+    None of them may fail or stall a verification: each waits briefly for a lock, and when it
+    fails (a locked or read-only database) it is skipped, logged once, and tried again after
+    a pause (the counts it would have written are kept for that turn)."""
+
+    PAUSE = 30  # seconds without side writes after one failed
+
+    def __init__(self) -> None:
+        self.paused_until: float | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_until is not None and time.monotonic() < self.paused_until
+
+    def failed(self, what: str, error: Exception) -> None:
+        if self.paused_until is None:
+            logger.warning(
+                "Could not write %s (%s: %s); verification carries on, writes resume later.",
+                what,
+                type(error).__name__,
+                error,
+            )
+        self.paused_until = time.monotonic() + self.PAUSE
+
+    def succeeded(self) -> None:
+        if self.paused_until is not None:
+            logger.warning("Usage writes succeed again.")
+            self.paused_until = None
+
+
+side_writes = BestEffort()
+
+
+def record_use(key_pk: int, last_used_at: datetime | None, now: datetime, counter: str) -> None:
+    """Keep last use and daily counts without a write on every request (best effort)."""
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
+        return
+    if side_writes.paused:
         return
     # Of the processes that see a stale last use, one wins this conditional update and
     # flushes the counts it holds; the others' counts wait for their next turn.
     stale = Q(last_used_at__isnull=True) | Q(
         last_used_at__lt=now - timedelta(seconds=USAGE_WRITE_INTERVAL)
     )
-    if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now):
-        KeyUsage.flush(key_pk, now.date(), counter)
+    count = 0
+    try:
+        with brief_locks():
+            if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now):
+                count = counters.take_uses(counter)
+                KeyUsage.add(key_pk, now.date(), count)
+    except DatabaseError as error:
+        if count:
+            counters.give_back(counter, count)
+        side_writes.failed("a key's last use", error)
+    else:
+        side_writes.succeeded()
+
+
+def note_expiry(key_pk: int, request: HttpRequest) -> None:
+    """Record an expired key's first refusal, best effort: the refusal stands regardless."""
+    if side_writes.paused:
+        return
+    try:
+        with brief_locks():
+            record_expiry(key_pk, request)
+    except DatabaseError as error:
+        side_writes.failed("a key's expiry", error)
+    else:
+        side_writes.succeeded()
 
 
 def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> VerifiedKey:
@@ -242,7 +319,8 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         expires_at,
         allowed_ips,
         rate_limit,
-        revoked_at,
+        revoked,
+        expired,
         last_used_at,
         expiry_recorded,
         environment_id,
@@ -252,18 +330,21 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         project_slug,
         organization_id,
     ) = row
-    now = timezone.now()
-    revoked_at = _datetime(revoked_at)
-    if revoked_at is not None and revoked_at <= now:
+    if revoked:
         raise unauthorized("revoked_api_key", "This key has been revoked.")
     expires_at = _datetime(expires_at)
-    if expires_at is not None and expires_at <= now:
+    if expired and expires_at is not None:
         if not expiry_recorded:
-            record_expiry(pk, request)
+            note_expiry(pk, request)
         raise unauthorized("expired_api_key", f"This key expired at {expires_at.isoformat()}.")
 
+    now = timezone.now()
     limit = rate_limit or default_rate_limit
-    allowed, headers = count_request(pk, limit)
+    allowed_ips = _json(allowed_ips)
+    from_allowed_ip = not allowed_ips or ip_allowed(client_ip(request), allowed_ips)
+    use_counter = f"kd:use:{pk}:{now.date().isoformat()}"
+    count = counters.hit(pk, limit, use_counter=use_counter if from_allowed_ip else None)
+    headers = rate_limit_headers(count, limit)
     verified = VerifiedKey(
         pk=pk,
         id=public_id,
@@ -278,16 +359,15 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         rate_limit=limit,
         rate_limit_headers=headers,
     )
-    allowed_ips = _json(allowed_ips)
-    if allowed_ips and not ip_allowed(client_ip(request), allowed_ips):
+    if not from_allowed_ip:
         raise Refusal(403, "ip_not_allowed", "This key may not be used from this address.", headers)
-    if not allowed:
+    if not count.allowed:
         raise Refusal(
             429,
             "rate_limited",
             f"This key may make {limit} requests a minute; retry after {headers['Retry-After']} s.",
             headers,
         )
-    record_use(pk, _datetime(last_used_at), now)
+    record_use(pk, _datetime(last_used_at), now, use_counter)
     verified.require(permissions)
     return verified

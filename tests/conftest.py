@@ -21,7 +21,9 @@ from environments.models import (
     create_organization,
     create_project,
 )
+from keys.counters import counters
 from keys.models import issue_api_key
+from keys.verification import side_writes
 from tests import server
 
 # pytest-playwright runs an event loop in the main thread; Django refuses sync ORM calls
@@ -98,8 +100,12 @@ def audit_chains_hold(request):
 def empty_cache():
     """Rate-limit and usage counters start from nothing in every test."""
     cache.clear()
+    counters.reset()
+    side_writes.paused_until = None
     yield
     cache.clear()
+    counters.reset()
+    side_writes.paused_until = None
 
 
 def make_user(username):

@@ -2,9 +2,11 @@
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +24,14 @@ processes_allowed = True
 def starting(what):
     if not processes_allowed:
         raise RuntimeError(f"this test starts {what}: mark it `pytest.mark.process`")
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is an answer to look at, not to follow
+
+
+opener = urllib.request.build_opener(NoRedirects)
 
 
 def database_url():
@@ -75,8 +85,10 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(base + "/livez", timeout=2):
+                with opener.open(base + "/livez", timeout=2):
                     break
+            except urllib.error.HTTPError:  # any answer (a redirect to https) means it is up
+                break
             except OSError:  # refused, reset, or a slow first answer while workers boot
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
@@ -90,20 +102,22 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
 
 
 def get(url, headers=None):
-    """(status, headers, body) of a GET, whatever the status."""
+    """(status, headers, body) of a GET, whatever the status; redirects are not followed."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with opener.open(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
 
 
 @contextlib.contextmanager
-def redis_server():
-    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL."""
+def redis_server(port=None):
+    """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL.
+
+    Give the port of one stopped earlier to bring "the same" Redis back after an outage."""
     starting("redis-server")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             "/usr/bin/redis-server",
@@ -133,3 +147,92 @@ def redis_server():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+class Cluster:
+    """A throwaway PostgreSQL cluster this test owns: it may stop and start it at will."""
+
+    def __init__(self, directory, port):
+        self.directory, self.port = Path(directory), port
+        # PostgreSQL refuses to run as root.
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def pg_ctl(self, *args):
+        subprocess.run(
+            [*self.as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(self.directory / "data"), *args],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self):
+        options = f"-h 127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off"
+        self.pg_ctl("-l", str(self.directory / "log"), "-o", options, "-w", "start")
+
+    def stop(self):
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+    def psql(self, sql, database="postgres"):
+        subprocess.run(
+            [
+                str(PG_BIN / "psql"),
+                *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database),
+                *("-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def url(self, database="app"):
+        return f"postgres://app:app@127.0.0.1:{self.port}/{database}"
+
+
+@contextlib.contextmanager
+def postgres_cluster():
+    """initdb, start on a free port, a role `app` owning a database `app`; removed after."""
+    starting("postgresql")
+    directory = Path(tempfile.mkdtemp(prefix="keydesk-pg-"))
+    cluster = Cluster(directory, free_port())
+    try:
+        if os.geteuid() == 0:
+            shutil.chown(directory, "postgres", "postgres")
+        subprocess.run(
+            [
+                *cluster.as_postgres,
+                str(PG_BIN / "initdb"),
+                *("-D", str(directory / "data"), "-U", "postgres", "--auth=trust"),
+                *("-E", "UTF8", "--locale=C.UTF-8"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        cluster.start()
+        cluster.psql("CREATE ROLE app LOGIN PASSWORD 'app' CREATEDB")
+        cluster.psql("CREATE DATABASE app OWNER app")
+        yield cluster
+    finally:
+        with contextlib.suppress(subprocess.SubprocessError):
+            cluster.pg_ctl("-m", "immediate", "-w", "stop")
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def manage(*args, database_url, stdin=None):
+    """Run a manage.py command against `database_url`; its stdout."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout

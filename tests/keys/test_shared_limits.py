@@ -29,18 +29,18 @@ def test_two_workers_share_one_limit_through_redis(development, alice):
     assert json.loads(refused)["error"]["code"] == "rate_limited"
 
 
-def test_the_counters_work_on_redis_itself(settings):
-    """`increment` relies on incr raising ValueError for a missing key: Redis's client does."""
-    from keys.verification import increment
+def test_usage_counts_are_taken_from_redis_once(settings):
+    """The counts a usage write takes are gone from Redis; a failed write puts them back."""
+    from keys.counters import counters
 
     with redis_server() as url:
-        cache = RedisCache(url, {})
         settings.CACHES = {
             "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
         }
-        from django.core.cache import cache as default
-
-        assert increment("kd:test:counter", timeout=60) == 1
-        assert increment("kd:test:counter", timeout=60) == 2
-        assert cache.get("kd:test:counter") == 2
-        assert default.get("kd:test:counter") == 2
+        for _ in range(3):
+            assert counters.hit(1, 10, use_counter="kd:use:1:today").allowed
+        assert counters.take_uses("kd:use:1:today") == 3
+        assert counters.take_uses("kd:use:1:today") == 0
+        counters.give_back("kd:use:1:today", 3)
+        assert RedisCache(url, {}).get("kd:use:1:today") == 3
+        assert not counters.degraded
