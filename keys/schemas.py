@@ -2,12 +2,14 @@
 
 import ipaddress
 from datetime import datetime
-from typing import Literal
+from functools import partial
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, StringConstraints, field_validator
 
 from keys.models import clean_expiry
+from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, clean_text
 
 Perm = Literal["read", "write", "manage"]
 
@@ -94,32 +96,40 @@ def _cidrs(value):
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
-def no_nul(value):
-    """PostgreSQL cannot store NUL in text: refuse it here, as a clear 422."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+def text(max_length, *, multiline=False, required=True):
+    """Free text under keys/text.py's rule; the schema states the same bounds."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=int(required), max_length=max_length),
+        AfterValidator(
+            partial(clean_text, max_length=max_length, multiline=multiline, required=required)
+        ),
+    ]
+
+
+Name = text(NAME_MAX)
+Description = text(DESCRIPTION_MAX, multiline=True, required=False)
+Reason = text(REASON_MAX)
 
 
 class KeyChanges(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=2000)
+    name: Name | None = None
+    description: Description | None = None
     permissions: list[Perm] | None = None
     expires_at: datetime | None = None
     allowed_ips: list[str] | None = None
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
-    check_text = field_validator("name", "description")(no_nul)
 
     check_expiry = field_validator("expires_at")(clean_expiry)
 
 
 class KeyIn(KeyChanges):
-    name: str = Field(min_length=1, max_length=100)
+    name: Name
     environment: str = Field(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
     permissions: list[Perm] = ["read"]
-    description: str = Field("", max_length=2000)
+    description: Description = ""
 
 
 class RotateIn(Schema):
