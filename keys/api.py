@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from environments.models import Environment
 from keys import tokens
 from keys.decorators import require_api_key
+from keys.middleware import api_error
 from keys.models import (
     ApiKey,
     Kind,
@@ -58,11 +59,33 @@ class KeydeskAPI(NinjaAPI):
         return response
 
 
+def sends_json(request):
+    """A body, if any, must say it is JSON: a form post or text is a 415, not a parse error."""
+    if not request.META.get("CONTENT_LENGTH", "").strip("0") and not request.META.get(
+        "HTTP_TRANSFER_ENCODING"
+    ):
+        return True
+    media_type = request.content_type or ""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class BearerKey(HttpBearer):
-    """A Keydesk key with `manage`; refusals answer in the contract's shape."""
+    """A Keydesk key with `manage`; refusals answer in the contract's shape.
+
+    Checks the body's media type too: ninja authenticates before it reads the body, so a key in
+    the URL or a missing key is answered first."""
 
     def __call__(self, request):
         request.api_key = verify(request, ("manage",))
+        if not sends_json(request):
+            raise Refusal(
+                415,
+                "unsupported_media_type",
+                "Send the body as JSON, with 'Content-Type: application/json'.",
+                request.api_key.rate_limit_headers,
+            )
         return request.api_key
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
@@ -117,8 +140,16 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     code = getattr(exc, "code", None) or "invalid_request"
-    body = {"error": {"code": code, "message": str(exc.message)}}
+    message = str(exc.message)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # ninja could not parse the body
+        code, message = "malformed_json", "The body is not valid JSON."
+    body = {"error": {"code": code, "message": message}}
     return api.create_response(request, body, status=exc.status_code)
+
+
+def not_found(request, *args, **kwargs):
+    """Whatever else is under /v1/ (config/urls.py routes it here, after the router)."""
+    return api_error(404, message="No such path in this API; see /v1/docs.")
 
 
 class ApiError(HttpError):
