@@ -34,7 +34,7 @@ from keys.models import (
     record_expiry,
 )
 
-KEY_PARAMETERS = ("api_key", "key", "token")
+KEY_PARAMETERS = frozenset({"api_key", "key", "token", "access_token"})  # in any case
 USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
 
 
@@ -132,8 +132,15 @@ def lookup(digests):
 
 
 def presented_key(request):
-    """The key a request carries, refusing keys in the URL first (they end up in logs)."""
-    if any(name in request.GET for name in KEY_PARAMETERS):
+    """The key a request carries, refusing keys in the URL first (they end up in logs): under
+    the names clients use for keys, in any case, or under any name when the value (or the name)
+    is shaped like a key."""
+    if any(
+        name.lower() in KEY_PARAMETERS
+        or tokens.KEY_LIKE_RE.search(name)
+        or any(tokens.KEY_LIKE_RE.search(value) for value in values)
+        for name, values in request.GET.lists()
+    ):
         raise Refusal(
             400,
             "api_key_in_url",
