@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
-from ninja import NinjaAPI, Query, Schema
+from ninja import Body, Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -38,6 +38,7 @@ from keys.schemas import (
     KeyIn,
     KeyOut,
     KeyPage,
+    RevokeIn,
     RotateIn,
     VerifyOut,
 )
@@ -48,6 +49,10 @@ MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 422: ErrorOut}
 
 
 class KeydeskAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation):
+        """`create_key`, not `keys_api_create_key`: the names generated clients give functions."""
+        return operation.view_func.__name__
+
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
@@ -160,17 +165,15 @@ class ApiError(HttpError):
         self.code = code
 
 
-class VerifyQuery(Schema):
-    permissions: str | None = None
-
-
 @require_safe
 @require_api_key
 def verify_endpoint(request):
     """`GET /v1/auth/verify`, routed straight here by config/urls.py: it sits in front of every
     request of a team's services, and skipping the API router saves a third of its cost.
     The operation below documents it in the OpenAPI schema."""
-    wanted = [p.strip() for p in (request.GET.get("permissions") or "").split(",") if p.strip()]
+    # `?permissions=read,write` (the schema's style), or the parameter repeated.
+    asked = ",".join(request.GET.getlist("permissions"))
+    wanted = [p.strip() for p in asked.split(",") if p.strip()]
     unknown = sorted(set(wanted) - {"read", "write", "manage"})
     if unknown:
         raise Refusal(
@@ -183,14 +186,31 @@ def verify_endpoint(request):
     return JsonResponse({"valid": True, "key": request.api_key.as_json()})
 
 
+# Declared by hand: a comma-separated list of an enum (ninja would make it a free string).
+PERMISSIONS_PARAMETER = {
+    "name": "permissions",
+    "in": "query",
+    "required": False,
+    "style": "form",
+    "explode": False,
+    "description": "Answer 403 unless the key holds each of these, e.g. `read,write`.",
+    "schema": {
+        "type": "array",
+        "items": {"type": "string", "enum": ["read", "write", "manage"]},
+        "uniqueItems": True,
+    },
+    "example": ["read", "write"],
+}
+
+
 @api.get(
     "/auth/verify",
     response={200: VerifyOut, **ERRORS},
     auth=None,
     summary="Verify the sending key",
-    openapi_extra={"security": [{"BearerKey": []}]},
+    openapi_extra={"security": [{"BearerKey": []}], "parameters": [PERMISSIONS_PARAMETER]},
 )
-def verify_key(request, query: Query[VerifyQuery]):
+def verify_key(request):
     """Answers 200 for a usable key that holds every permission asked in `?permissions=`."""
     return verify_endpoint(request)
 
@@ -254,9 +274,29 @@ def no_store(response):
 
 manage = [BearerKey()]
 
+# OpenAPI links: from a key in an answer to what can be done with it next, so clients and
+# stateful testers (schemathesis) chain create -> get -> change -> rotate -> revoke.
+KEY_LINKS = {
+    name: {"operationId": operation, "parameters": {"key_id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetKey", "get_key"),
+        ("ChangeKey", "patch_key"),
+        ("RotateKey", "rotate_key"),
+        ("RevokeKey", "delete_key"),
+    )
+}
+
+
+def links(status):
+    return {"responses": {status: {"links": KEY_LINKS}}}
+
 
 @api.post(
-    "/api-keys", response={201: KeyCreatedOut, **MANAGE_ERRORS}, auth=manage, summary="Create"
+    "/api-keys",
+    response={201: KeyCreatedOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Create",
+    openapi_extra=links(201),
 )
 def create_key(request, body: KeyIn):
     permissions = set(body.permissions) | {"read"}
@@ -300,14 +340,14 @@ def _cursor_to_id(cursor):
 
 
 class PageQuery(Schema):
-    cursor: str | None = None
-    limit: int = 50
+    cursor: str | None = Field(
+        None, max_length=40, description="`next_cursor` of the page before; omit for the first."
+    )
+    limit: int = Field(50, ge=1, le=200, description="Keys per page.")
 
 
 @api.get("/api-keys", response={200: KeyPage, **MANAGE_ERRORS}, auth=manage, summary="List")
 def list_keys(request, query: Query[PageQuery]):
-    if not 1 <= query.limit <= 200:
-        raise ApiError(422, "invalid_request", "limit: between 1 and 200.")
     keys = project_keys(request)
     if query.cursor:
         keys = keys.filter(id__lt=_cursor_to_id(query.cursor))
@@ -320,13 +360,23 @@ def list_keys(request, query: Query[PageQuery]):
     return {"items": [KeyOut.of(k) for k in page], "next_cursor": cursor}
 
 
-@api.get("/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Get")
+@api.get(
+    "/api-keys/{key_id}",
+    response={200: KeyOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Get",
+    openapi_extra=links(200),
+)
 def get_key(request, key_id: str):
     return KeyOut.of(key_in_project(request, key_id))
 
 
 @api.patch(
-    "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Change"
+    "/api-keys/{key_id}",
+    response={200: KeyOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Change",
+    openapi_extra=links(200),
 )
 def patch_key(request, key_id: str, body: KeyChanges):
     key = key_in_project(request, key_id)
@@ -361,8 +411,9 @@ def patch_key(request, key_id: str, body: KeyChanges):
     response={201: KeyCreatedOut, 409: ErrorOut, **MANAGE_ERRORS},
     auth=manage,
     summary="Rotate",
+    openapi_extra=links(201),
 )
-def rotate_key(request, key_id: str, body: RotateIn | None = None):
+def rotate_key(request, key_id: str, body: Body[RotateIn] = None):
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
     within_own_permissions(request, key.permissions)
@@ -384,11 +435,10 @@ def rotate_key(request, key_id: str, body: RotateIn | None = None):
 @api.delete(
     "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Revoke"
 )
-def delete_key(request, key_id: str):
-    """Revokes the key at once; the record stays, with status `revoked`."""
+def delete_key(request, key_id: str, body: Body[RevokeIn] = None):
+    """Revokes the key at once; the record stays, with status `revoked` and the reason."""
     key = key_in_project(request, key_id)
-    revoke_api_key(
-        key=key, by=calling_key(request), reason="revoked through the API", request=request
-    )
+    reason = (body.reason if body else None) or "revoked through the API"
+    revoke_api_key(key=key, by=calling_key(request), reason=reason, request=request)
     key.refresh_from_db()
     return KeyOut.of(key)

@@ -91,8 +91,6 @@ class KeyPage(Schema):
 def _cidrs(value):
     if value is None:
         return value
-    if len(value) > 100:
-        raise ValueError("at most 100 networks")
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
@@ -117,7 +115,9 @@ class KeyChanges(Schema):
     description: Description | None = None
     permissions: list[Perm] | None = None
     expires_at: datetime | None = None
-    allowed_ips: list[str] | None = None
+    allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        None, max_length=100, examples=[["203.0.113.0/24", "2001:db8::/32"]]
+    )
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
@@ -126,11 +126,41 @@ class KeyChanges(Schema):
 
 
 class KeyIn(KeyChanges):
-    name: Name
-    environment: str = Field(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
-    permissions: list[Perm] = ["read"]
+    name: Annotated[Name, Field(examples=["CI deploys"])]
+    environment: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        description="The slug of an environment in the calling key's project.",
+        examples=["development"],
+    )
+    permissions: list[Perm] = Field(
+        ["read"], description="`read` is always granted.", examples=[["read", "write"]]
+    )
     description: Description = ""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"name": "CI deploys", "environment": "development", "permissions": ["read"]}
+            ]
+        }
+    }
 
 
 class RotateIn(Schema):
-    grace_seconds: int = Field(0, ge=0, le=7 * 86400)
+    grace_seconds: int = Field(
+        0,
+        ge=0,
+        le=7 * 86400,
+        description="Seconds the old key keeps working (at most 7 days).",
+        examples=[3600],
+    )
+
+
+class RevokeIn(Schema):
+    reason: Reason | None = Field(
+        None,
+        description="Recorded in the audit log; default: revoked through the API.",
+        examples=["leaked in a public repository"],
+    )
