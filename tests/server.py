@@ -67,7 +67,7 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
             try:
                 with urllib.request.urlopen(base + "/livez", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # slow boot: retry
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "gunicorn did not start:\n" + Path(log_path).read_text()
