@@ -7,7 +7,8 @@ limits below, so a name the dashboard refuses is one the API refuses too.
 Text is trimmed, and refused when it is empty after trimming, too long, or carries characters a
 reader cannot see or that reorder what they see: C0/C1 controls (a description may hold line
 breaks and tabs), and the bidirectional marks, embeddings, overrides and isolates
-(U+200E/F, U+061C, U+202A-202E, U+2066-2069), with which `txt.exe` can be shown as `exe.txt`.
+(U+200E/F, U+061C, U+202A-202E, U+2066-2069), with which `txt.exe` can be shown as `exe.txt`;
+also line and paragraph separators, and lone surrogates (which no database stores).
 """
 
 import re
@@ -18,8 +19,10 @@ REASON_MAX = 200
 
 _CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_FORBIDDEN_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}\u2028\u2029]")
-_FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}{_BIDI}\u2028\u2029]")
+# Lone surrogates: JSON can carry them (`"\\ud800"`), no database can store them as UTF-8.
+_OTHER = "\u2028\u2029\ud800-\udfff"
+_FORBIDDEN_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}{_OTHER}]")
+_FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}{_BIDI}{_OTHER}]")
 
 
 class InvalidText(ValueError):
