@@ -24,4 +24,4 @@ class EnvironmentForm(forms.ModelForm):
 
 
 class SwitchOrganizationForm(forms.Form):
-    organization = forms.IntegerField()
+    organization = forms.IntegerField(min_value=1, max_value=2**63 - 1)  # what a database id holds

@@ -98,3 +98,11 @@ def test_it_offers_the_other_organizations_oldest_first(client, alice, acme, ini
     client.force_login(alice)
     html = client.get("/projects/").content.decode()
     assert html.index(">Acme<") < html.index(">Initech<") < html.index(">Umbrella<")
+
+
+def test_an_id_no_database_holds_is_refused_not_a_crash(client, alice, acme):
+    """Found by hypothesis (tests/test_forms_hypothesis.py): 2**64 crashed SQLite's driver."""
+    client.force_login(alice)
+    response = client.post("/organizations/switch/", {"organization": str(2**64)})
+    assert response.status_code == 302  # invalid: back home, nothing switched
+    assert response["Location"] == "/"
