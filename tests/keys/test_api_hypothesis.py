@@ -131,19 +131,6 @@ QUERY_VALUES = st.one_of(
 
 
 @pytest.fixture
-def manager(development, production, alice):
-    _, plaintext = issue_api_key(
-        environment=development,
-        name="fuzz",
-        by=alice,
-        write=True,
-        manage=True,
-        rate_limit=1_000_000,
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
-
-
-@pytest.fixture
 def target(development, alice):
     key, _ = issue_api_key(environment=development, name="target", by=alice)
     return key.public_id

@@ -9,13 +9,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from keys.models import ApiKey, issue_api_key
-
-
-@pytest.fixture
-def manager(development, alice):
-    _, plaintext = issue_api_key(environment=development, name="auto", by=alice, manage=True)
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+from keys.models import ApiKey
 
 
 def error_of(response, status):

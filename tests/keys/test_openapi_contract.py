@@ -13,12 +13,6 @@ def schema(client, db):
     return client.get("/v1/openapi.json").json()
 
 
-@pytest.fixture
-def manager(development, alice):
-    _, plaintext = issue_api_key(environment=development, name="auto", by=alice, manage=True)
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
-
-
 def parameter(schema, path, method, name):
     return next(p for p in schema["paths"][path][method]["parameters"] if p["name"] == name)
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from environments.models import Environment, Project
-from keys.models import ApiKey, issue_api_key
+from keys.models import ApiKey
 from keys.text import NAME_MAX, InvalidText, clean_text
 
 REFUSED_NAMES = [
@@ -48,12 +48,6 @@ def test_a_description_may_break_lines_but_not_hide_text():
         clean_text("a\n\u202eb", max_length=50, multiline=True)
     with pytest.raises(InvalidText, match="U\\+0000"):
         clean_text("a\x00", max_length=50, multiline=True)
-
-
-@pytest.fixture
-def manager(development, alice):
-    _, plaintext = issue_api_key(environment=development, name="auto", by=alice, manage=True)
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
 
 
 def post_json(client, url, body, headers, method="post"):
