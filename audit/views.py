@@ -70,13 +70,13 @@ def verify(request: AuditRequest) -> HttpResponse:
 # another site cannot add export events to the log. The filters ride in the query string.
 @require_POST
 @never_cache
-def export_csv(request: AuditRequest) -> HttpResponse:
+def export_csv(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "csv")
 
 
 @require_POST
 @never_cache
-def export_jsonl(request: AuditRequest) -> HttpResponse:
+def export_jsonl(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "jsonl")
 
 
@@ -86,7 +86,7 @@ FORMATS = {
 }
 
 
-def export(request: AuditRequest, fmt) -> HttpResponse:
+def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
     """Every event the filters select (whatever page the link was on), newest first.
 
     The export is recorded first; it then covers the events before its own, so the event

@@ -406,6 +406,8 @@ def patch_key(request, key_id: str, body: KeyChanges):
     return KeyOut.of(key)
 
 
+# Rotate's and revoke's optional bodies are `Body[X] = None` (hence the type: ignore): ninja then documents
+# an optional X, where `X | None` would add a `null` that generated clients fail to call.
 @api.post(
     "/api-keys/{key_id}/rotate",
     response={201: KeyCreatedOut, 409: ErrorOut, **MANAGE_ERRORS},
@@ -413,7 +415,7 @@ def patch_key(request, key_id: str, body: KeyChanges):
     summary="Rotate",
     openapi_extra=links(201),
 )
-def rotate_key(request, key_id: str, body: Body[RotateIn] = None):
+def rotate_key(request, key_id: str, body: Body[RotateIn] = None):  # type: ignore[assignment]
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
     within_own_permissions(request, key.permissions)
@@ -435,7 +437,7 @@ def rotate_key(request, key_id: str, body: Body[RotateIn] = None):
 @api.delete(
     "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Revoke"
 )
-def delete_key(request, key_id: str, body: Body[RevokeIn] = None):
+def delete_key(request, key_id: str, body: Body[RevokeIn] = None):  # type: ignore[assignment]
     """Revokes the key at once; the record stays, with status `revoked` and the reason."""
     key = key_in_project(request, key_id)
     reason = (body.reason if body else None) or "revoked through the API"

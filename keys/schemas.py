@@ -94,20 +94,29 @@ def _cidrs(value):
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
-def text(max_length, *, multiline=False, required=True):
-    """Free text under keys/text.py's rule; the schema states the same bounds."""
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=int(required), max_length=max_length),
-        AfterValidator(
-            partial(clean_text, max_length=max_length, multiline=multiline, required=required)
-        ),
-    ]
+def _rule(max_length, *, multiline=False, required=True):
+    """keys/text.py's rule, after pydantic's own checks (which the schema states)."""
+    return AfterValidator(
+        partial(clean_text, max_length=max_length, multiline=multiline, required=required)
+    )
 
 
-Name = text(NAME_MAX)
-Description = text(DESCRIPTION_MAX, multiline=True, required=False)
-Reason = text(REASON_MAX)
+# Free text under keys/text.py's rule; the schema states the same bounds.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
+    _rule(NAME_MAX),
+]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX),
+    _rule(DESCRIPTION_MAX, multiline=True, required=False),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
+    _rule(REASON_MAX),
+]
 
 
 class KeyChanges(Schema):

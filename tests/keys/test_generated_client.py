@@ -17,7 +17,7 @@ import pytest
 from audit.models import Action, AuditEvent
 from keys.models import ApiKey, issue_api_key
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
