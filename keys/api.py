@@ -406,8 +406,8 @@ def patch_key(request, key_id: str, body: KeyChanges):
     return KeyOut.of(key)
 
 
-# Rotate's and revoke's optional bodies are `Body[X] = None` (hence the type: ignore): ninja then documents
-# an optional X, where `X | None` would add a `null` that generated clients fail to call.
+# Rotate's and revoke's optional bodies are `Body[X] = None` (hence the type: ignore): ninja
+# then documents an optional X, where `X | None` adds a `null` generated clients cannot call.
 @api.post(
     "/api-keys/{key_id}/rotate",
     response={201: KeyCreatedOut, 409: ErrorOut, **MANAGE_ERRORS},
