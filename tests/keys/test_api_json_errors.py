@@ -7,7 +7,7 @@ them fail with a decoding error instead of the error the server meant.
 import json
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from keys.models import ApiKey
 
@@ -102,3 +102,15 @@ def test_an_error_outside_the_api_stays_html(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_unexpected_failure_is_a_json_500_that_tells_nothing(manager, monkeypatch):
+    """The safety net under every other answer: a bug still answers in the contract's shape."""
+
+    def broken(request):
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr("keys.api.project_keys", broken)
+    response = Client(raise_request_exception=False).get("/v1/api-keys", **manager)
+    assert error_of(response, 500) == "internal_error"
+    assert "secret detail" not in response.content.decode()
