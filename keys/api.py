@@ -45,7 +45,8 @@ from keys.schemas import (
 from keys.verification import Refusal, verify
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
-MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 422: ErrorOut}
+# 413 and 415 come from the body's size and media type (keys/middleware.py, BearerKey).
+MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
 class KeydeskAPI(NinjaAPI):

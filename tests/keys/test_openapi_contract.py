@@ -28,6 +28,8 @@ def test_bounds_and_enums_are_stated(schema):
     assert key_in["properties"]["permissions"]["items"]["enum"] == ["read", "write", "manage"]
     assert key_in["examples"]
     assert key_in["properties"]["allowed_ips"]["anyOf"][0]["maxItems"] == 100
+    created = schema["paths"]["/v1/api-keys"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "413", "415", "422", "429"} <= set(created)
 
 
 @pytest.mark.parametrize(("path", "method"), [("/rotate", "post"), ("", "delete")])
