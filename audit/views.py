@@ -67,13 +67,15 @@ def verify(request: AuditRequest) -> HttpResponse:
     return redirect("audit:review")
 
 
-@require_safe
+# Exports are POSTs behind CSRF, since each writes an audit event: a link or an image on
+# another site cannot add export events to the log. The filters ride in the query string.
+@require_POST
 @never_cache
 def export_csv(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "csv")
 
 
-@require_safe
+@require_POST
 @never_cache
 def export_jsonl(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "jsonl")

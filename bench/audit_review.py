@@ -282,11 +282,11 @@ def run(args):
         print("| --- | ---: | --- |")
         for fmt in ("csv", "jsonl"):
             started = time.perf_counter()
-            response = client.get(f"/audit/export.{fmt}")
+            response = client.post(f"/audit/export.{fmt}")
             size = sum(len(chunk) for chunk in response.streaming_content)
             seconds = time.perf_counter() - started
             tracemalloc.start()
-            response = client.get(f"/audit/export.{fmt}")
+            response = client.post(f"/audit/export.{fmt}")
             for _ in response.streaming_content:
                 pass
             peak = tracemalloc.get_traced_memory()[1]

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it turns any non-JSON error under /v1/ (a 405, a body too large) into JSON.
+    "keys.middleware.JsonErrorsMiddleware",
     "config.outages.DatabaseOutageMiddleware",  # a 503, not a 500, while the database is away
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

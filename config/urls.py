@@ -1,15 +1,16 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from audit.urls import patterns as audit_patterns
 from config import health
 from environments.access import membership_required
-from keys.api import api, verify_endpoint
+from keys.api import api, not_found, verify_endpoint
 
 urlpatterns = [
     path("livez", health.livez, name="livez"),
     path("readyz", health.readyz, name="readyz"),
     path("v1/auth/verify", verify_endpoint, name="verify"),  # the hot path, ahead of the router
     path("v1/", api.urls),
+    re_path(r"^v1/", not_found, name="v1_not_found"),  # JSON, like every answer under /v1/
     path("", include("dashboard.urls")),
     path("", include("environments.urls")),
     path("", include("keys.urls")),

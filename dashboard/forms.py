@@ -4,10 +4,11 @@ from django.contrib.auth.models import User
 from django.core.validators import MaxLengthValidator
 
 from environments.models import Role
+from keys.forms import TextField
 
 
 class SignUpForm(UserCreationForm):
-    organization = forms.CharField(
+    organization = TextField(
         label="Organization name",
         max_length=100,
         help_text="Your team or company. You will be its admin.",

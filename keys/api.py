@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
-from ninja import NinjaAPI, Query, Schema
+from ninja import Body, Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -21,6 +21,7 @@ from config.outages import DATABASE_ERRORS, database_unavailable
 from environments.models import Environment
 from keys import tokens
 from keys.decorators import require_api_key
+from keys.middleware import api_error
 from keys.models import (
     ApiKey,
     BeyondIssuer,
@@ -40,16 +41,22 @@ from keys.schemas import (
     KeyIn,
     KeyOut,
     KeyPage,
+    RevokeIn,
     RotateIn,
     VerifyOut,
 )
 from keys.verification import Refusal, verify
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut}
-MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 422: ErrorOut}
+# 413 and 415 come from the body's size and media type (keys/middleware.py, BearerKey).
+MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
 class KeydeskAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation):
+        """`create_key`, not `keys_api_create_key`: the names generated clients give functions."""
+        return operation.view_func.__name__
+
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
@@ -61,11 +68,33 @@ class KeydeskAPI(NinjaAPI):
         return response
 
 
+def sends_json(request):
+    """A body, if any, must say it is JSON: a form post or text is a 415, not a parse error."""
+    if not request.META.get("CONTENT_LENGTH", "").strip("0") and not request.META.get(
+        "HTTP_TRANSFER_ENCODING"
+    ):
+        return True
+    media_type = request.content_type or ""
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
 class BearerKey(HttpBearer):
-    """A Keydesk key with `manage`; refusals answer in the contract's shape."""
+    """A Keydesk key with `manage`; refusals answer in the contract's shape.
+
+    Checks the body's media type too: ninja authenticates before it reads the body, so a key in
+    the URL or a missing key is answered first."""
 
     def __call__(self, request):
         request.api_key = verify(request, ("manage",))
+        if not sends_json(request):
+            raise Refusal(
+                415,
+                "unsupported_media_type",
+                "Send the body as JSON, with 'Content-Type: application/json'.",
+                request.api_key.rate_limit_headers,
+            )
         return request.api_key
 
     def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
@@ -128,7 +157,10 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     code = getattr(exc, "code", None) or "invalid_request"
-    body = {"error": {"code": code, "message": str(exc.message)}}
+    message = str(exc.message)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # ninja could not parse the body
+        code, message = "malformed_json", "The body is not valid JSON."
+    body = {"error": {"code": code, "message": message}}
     return api.create_response(request, body, status=exc.status_code)
 
 
@@ -136,6 +168,11 @@ def on_http_error(request, exc):
 def on_beyond_issuer(request, exc):
     body = {"error": {"code": "insufficient_permissions", "message": str(exc)}}
     return api.create_response(request, body, status=403)
+
+
+def not_found(request, *args, **kwargs):
+    """Whatever else is under /v1/ (config/urls.py routes it here, after the router)."""
+    return api_error(404, message="No such path in this API; see /v1/docs.")
 
 
 class ApiError(HttpError):
@@ -146,17 +183,15 @@ class ApiError(HttpError):
         self.code = code
 
 
-class VerifyQuery(Schema):
-    permissions: str | None = None
-
-
 @require_safe
 @require_api_key
 def verify_endpoint(request):
     """`GET /v1/auth/verify`, routed straight here by config/urls.py: it sits in front of every
     request of a team's services, and skipping the API router saves a third of its cost.
     The operation below documents it in the OpenAPI schema."""
-    wanted = [p.strip() for p in (request.GET.get("permissions") or "").split(",") if p.strip()]
+    # `?permissions=read,write` (the schema's style), or the parameter repeated.
+    asked = ",".join(request.GET.getlist("permissions"))
+    wanted = [p.strip() for p in asked.split(",") if p.strip()]
     unknown = sorted(set(wanted) - {"read", "write", "manage"})
     if unknown:
         raise Refusal(
@@ -169,14 +204,31 @@ def verify_endpoint(request):
     return JsonResponse({"valid": True, "key": request.api_key.as_json()})
 
 
+# Declared by hand: a comma-separated list of an enum (ninja would make it a free string).
+PERMISSIONS_PARAMETER = {
+    "name": "permissions",
+    "in": "query",
+    "required": False,
+    "style": "form",
+    "explode": False,
+    "description": "Answer 403 unless the key holds each of these, e.g. `read,write`.",
+    "schema": {
+        "type": "array",
+        "items": {"type": "string", "enum": ["read", "write", "manage"]},
+        "uniqueItems": True,
+    },
+    "example": ["read", "write"],
+}
+
+
 @api.get(
     "/auth/verify",
     response={200: VerifyOut, **ERRORS},
     auth=None,
     summary="Verify the sending key",
-    openapi_extra={"security": [{"BearerKey": []}]},
+    openapi_extra={"security": [{"BearerKey": []}], "parameters": [PERMISSIONS_PARAMETER]},
 )
-def verify_key(request, query: Query[VerifyQuery]):
+def verify_key(request):
     """Answers 200 for a usable key that holds every permission asked in `?permissions=`."""
     return verify_endpoint(request)
 
@@ -217,9 +269,29 @@ def created(request, key, plaintext):
 
 manage = [BearerKey()]
 
+# OpenAPI links: from a key in an answer to what can be done with it next, so clients and
+# stateful testers (schemathesis) chain create -> get -> change -> rotate -> revoke.
+KEY_LINKS = {
+    name: {"operationId": operation, "parameters": {"key_id": "$response.body#/id"}}
+    for name, operation in (
+        ("GetKey", "get_key"),
+        ("ChangeKey", "patch_key"),
+        ("RotateKey", "rotate_key"),
+        ("RevokeKey", "delete_key"),
+    )
+}
+
+
+def links(status):
+    return {"responses": {status: {"links": KEY_LINKS}}}
+
 
 @api.post(
-    "/api-keys", response={201: KeyCreatedOut, **MANAGE_ERRORS}, auth=manage, summary="Create"
+    "/api-keys",
+    response={201: KeyCreatedOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Create",
+    openapi_extra=links(201),
 )
 def create_key(request, body: KeyIn):
     caller = calling_key(request)
@@ -254,14 +326,14 @@ def _cursor_to_id(cursor):
 
 
 class PageQuery(Schema):
-    cursor: str | None = None
-    limit: int = 50
+    cursor: str | None = Field(
+        None, max_length=40, description="`next_cursor` of the page before; omit for the first."
+    )
+    limit: int = Field(50, ge=1, le=200, description="Keys per page.")
 
 
 @api.get("/api-keys", response={200: KeyPage, **MANAGE_ERRORS}, auth=manage, summary="List")
 def list_keys(request, query: Query[PageQuery]):
-    if not 1 <= query.limit <= 200:
-        raise ApiError(422, "invalid_request", "limit: between 1 and 200.")
     keys = project_keys(request)
     if query.cursor:
         keys = keys.filter(id__lt=_cursor_to_id(query.cursor))
@@ -274,13 +346,23 @@ def list_keys(request, query: Query[PageQuery]):
     return {"items": [KeyOut.of(k) for k in page], "next_cursor": cursor}
 
 
-@api.get("/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Get")
+@api.get(
+    "/api-keys/{key_id}",
+    response={200: KeyOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Get",
+    openapi_extra=links(200),
+)
 def get_key(request, key_id: str):
     return KeyOut.of(key_in_project(request, key_id))
 
 
 @api.patch(
-    "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Change"
+    "/api-keys/{key_id}",
+    response={200: KeyOut, **MANAGE_ERRORS},
+    auth=manage,
+    summary="Change",
+    openapi_extra=links(200),
 )
 def patch_key(request, key_id: str, body: KeyChanges):
     key = key_in_project(request, key_id)
@@ -307,13 +389,16 @@ def patch_key(request, key_id: str, body: KeyChanges):
     return KeyOut.of(key)
 
 
+# Rotate's and revoke's optional bodies are `Body[X] = None` (hence the type: ignore): ninja
+# then documents an optional X, where `X | None` adds a `null` generated clients cannot call.
 @api.post(
     "/api-keys/{key_id}/rotate",
     response={201: KeyCreatedOut, 409: ErrorOut, **MANAGE_ERRORS},
     auth=manage,
     summary="Rotate",
+    openapi_extra=links(201),
 )
-def rotate_key(request, key_id: str, body: RotateIn | None = None):
+def rotate_key(request, key_id: str, body: Body[RotateIn] = None):  # type: ignore[assignment]
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
     caller = calling_key(request)
@@ -333,11 +418,10 @@ def rotate_key(request, key_id: str, body: RotateIn | None = None):
 @api.delete(
     "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Revoke"
 )
-def delete_key(request, key_id: str):
-    """Revokes the key at once; the record stays, with status `revoked`."""
+def delete_key(request, key_id: str, body: Body[RevokeIn] = None):  # type: ignore[assignment]
+    """Revokes the key at once; the record stays, with status `revoked` and the reason."""
     key = key_in_project(request, key_id)
-    revoke_api_key(
-        key=key, by=calling_key(request), reason="revoked through the API", request=request
-    )
+    reason = (body.reason if body else None) or "revoked through the API"
+    revoke_api_key(key=key, by=calling_key(request), reason=reason, request=request)
     key.refresh_from_db()
     return KeyOut.of(key)

@@ -6,6 +6,29 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from environments.models import Environment, Project
 from keys.models import InvalidExpiry, Kind, clean_expiry, expiry_in
+from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, InvalidText, clean_text
+
+
+class TextField(forms.CharField):
+    """Free text under keys/text.py's rule, the same the API's schemas apply."""
+
+    def __init__(self, *, multiline=False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return clean_text(
+                value,
+                max_length=self.max_length,
+                multiline=self.multiline,
+                required=self.required,
+            )
+        except InvalidText as problem:
+            message = str(problem)
+            raise forms.ValidationError(message[0].upper() + message[1:] + ".") from None
+
 
 EXPIRY_CHOICES = [
     ("", "Never"),
@@ -17,7 +40,7 @@ EXPIRY_CHOICES = [
 
 
 class KeyCreateForm(forms.Form):
-    name = forms.CharField(label="API Key Name", max_length=100)
+    name = TextField(label="API Key Name", max_length=NAME_MAX)
     # Read is always granted; the field is shown checked and disabled, and never trusted.
     read = forms.BooleanField(label="Read", required=False, disabled=True, initial=True)
     write = forms.BooleanField(label="Write", required=False)
@@ -153,9 +176,9 @@ class KeyFilterForm(forms.Form):
 
 class RevokeForm(forms.Form):
     keys = forms.MultipleChoiceField(label="Keys", choices=())
-    reason = forms.CharField(
+    reason = TextField(
         label="Reason",
-        max_length=200,
+        max_length=REASON_MAX,
         widget=forms.TextInput(attrs={"placeholder": "e.g. leaked in a public repository"}),
     )
 
@@ -189,11 +212,12 @@ class RotateForm(forms.Form):
 
 
 class KeyEditForm(forms.Form):
-    name = forms.CharField(label="API Key Name", max_length=100)
-    description = forms.CharField(
+    name = TextField(label="API Key Name", max_length=NAME_MAX)
+    description = TextField(
         label="Description",
         required=False,
-        max_length=2000,
+        multiline=True,
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     read = forms.BooleanField(label="Read", required=False, disabled=True, initial=True)

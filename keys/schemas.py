@@ -2,12 +2,14 @@
 
 import ipaddress
 from datetime import datetime
-from typing import Literal
+from functools import partial
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import AfterValidator, StringConstraints, field_validator
 
 from keys.models import clean_expiry
+from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, clean_text
 
 Perm = Literal["read", "write", "manage"]
 
@@ -89,38 +91,85 @@ class KeyPage(Schema):
 def _cidrs(value):
     if value is None:
         return value
-    if len(value) > 100:
-        raise ValueError("at most 100 networks")
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
-def no_nul(value):
-    """PostgreSQL cannot store NUL in text: refuse it here, as a clear 422."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
+def _rule(max_length, *, multiline=False, required=True):
+    """keys/text.py's rule, after pydantic's own checks (which the schema states)."""
+    return AfterValidator(
+        partial(clean_text, max_length=max_length, multiline=multiline, required=required)
+    )
+
+
+# Free text under keys/text.py's rule; the schema states the same bounds.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX),
+    _rule(NAME_MAX),
+]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=DESCRIPTION_MAX),
+    _rule(DESCRIPTION_MAX, multiline=True, required=False),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
+    _rule(REASON_MAX),
+]
 
 
 class KeyChanges(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=2000)
+    name: Name | None = None
+    description: Description | None = None
     permissions: list[Perm] | None = None
     expires_at: datetime | None = None
-    allowed_ips: list[str] | None = None
+    allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        None, max_length=100, examples=[["203.0.113.0/24", "2001:db8::/32"]]
+    )
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
-    check_text = field_validator("name", "description")(no_nul)
 
     check_expiry = field_validator("expires_at")(clean_expiry)
 
 
 class KeyIn(KeyChanges):
-    name: str = Field(min_length=1, max_length=100)
-    environment: str = Field(min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
-    permissions: list[Perm] = ["read"]
-    description: str = Field("", max_length=2000)
+    name: Annotated[Name, Field(examples=["CI deploys"])]
+    environment: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        description="The slug of an environment in the calling key's project.",
+        examples=["development"],
+    )
+    permissions: list[Perm] = Field(
+        ["read"], description="`read` is always granted.", examples=[["read", "write"]]
+    )
+    description: Description = ""
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"name": "CI deploys", "environment": "development", "permissions": ["read"]}
+            ]
+        }
+    }
 
 
 class RotateIn(Schema):
-    grace_seconds: int = Field(0, ge=0, le=7 * 86400)
+    grace_seconds: int = Field(
+        0,
+        ge=0,
+        le=7 * 86400,
+        description="Seconds the old key keeps working (at most 7 days).",
+        examples=[3600],
+    )
+
+
+class RevokeIn(Schema):
+    reason: Reason | None = Field(
+        None,
+        description="Recorded in the audit log; default: revoked through the API.",
+        examples=["leaked in a public repository"],
+    )

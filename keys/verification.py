@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from audit.masking import KEY_LIKE_RE
 from audit.requests import client_ip
 from config.outages import brief_locks
 from keys import tokens
@@ -44,7 +45,7 @@ from keys.models import (
 
 logger = logging.getLogger(__name__)
 
-KEY_PARAMETERS = ("api_key", "key", "token")
+KEY_PARAMETERS = frozenset({"api_key", "key", "token", "access_token"})  # in any case
 USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
 
 
@@ -174,8 +175,15 @@ def _lookup(digests: list[str]) -> tuple[Any, ...] | None:
 
 
 def presented_key(request: HttpRequest) -> str:
-    """The key a request carries, refusing keys in the URL first (they end up in logs)."""
-    if any(name in request.GET for name in KEY_PARAMETERS):
+    """The key a request carries, refusing keys in the URL first (they end up in logs): under
+    the names clients use for keys, in any case, or under any name when the value (or the name)
+    is shaped like a key."""
+    if any(
+        name.lower() in KEY_PARAMETERS
+        or KEY_LIKE_RE.search(name)
+        or any(KEY_LIKE_RE.search(value) for value in values)
+        for name, values in request.GET.lists()
+    ):
         raise Refusal(
             400,
             "api_key_in_url",

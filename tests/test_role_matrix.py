@@ -23,6 +23,7 @@ ACCESS = {
     "v1:openapi-json": "public",
     "v1:openapi-view": "public",
     "v1:api-root": "api",
+    "v1_not_found": "public",
     "verify": "api",
     "v1:verify_key": "api",
     "v1:create_key": "api",

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from audit.models import Action, AuditEvent
 from tests.browser.conftest import problems
 
 pytestmark = pytest.mark.browser
@@ -44,4 +45,23 @@ def test_verify_chain_answers_in_place(page: Page, console, sign_in, alice, api_
     expect(page.locator("#chain-state")).to_contain_text("Intact.")
     expect(page.locator("#chain-state")).to_contain_text("by alice")
     assert page.url.endswith("/audit/")
+    assert problems(console) == []
+
+
+def test_an_export_is_one_click_that_downloads_the_filtered_events(
+    page: Page, console, sign_in, alice, api_key
+):
+    """Exports are POSTs behind CSRF (another site cannot add export events), yet one click."""
+    page.goto(f"{sign_in(alice)}/audit/?action=key_created")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV").click()
+    path = download.value.path()
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    assert "key_created" in text
+    assert "sign_in" not in text
+    assert download.value.suggested_filename.endswith(".csv")
+    exported = AuditEvent.objects.get(action=Action.AUDIT_EXPORTED)
+    assert exported.metadata == {"format": "csv", "filters": {"action": "key_created"}}
+    assert page.url.endswith("/audit/?action=key_created")  # still on the page
     assert problems(console) == []

@@ -112,3 +112,11 @@ def test_a_page_reads_the_users_memberships_once(client, alice, acme, initech):
     ]
     assert len(membership_reads) == 1
     assert f'<option value="{initech.pk}">Initech</option>' in html
+
+
+def test_an_id_no_database_holds_is_refused_not_a_crash(client, alice, acme):
+    """Found by hypothesis (tests/test_forms_hypothesis.py): 2**64 crashed SQLite's driver."""
+    client.force_login(alice)
+    response = client.post("/organizations/switch/", {"organization": str(2**64)})
+    assert response.status_code == 302  # invalid: back home, nothing switched
+    assert response["Location"] == "/"

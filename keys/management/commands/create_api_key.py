@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from environments.models import Environment
 from keys.models import InvalidExpiry, Kind, expiry_in, issue_api_key
+from keys.text import NAME_MAX, InvalidText, clean_text
 
 
 class Command(BaseCommand):
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            name = clean_text(options["name"], max_length=NAME_MAX)
+        except InvalidText as problem:
+            raise CommandError(f"--name: the name {problem}.") from None
         environments = Environment.objects.select_related("project").filter(
             project__slug=options["project"], slug=options["environment"]
         )
@@ -41,7 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"--expires-in: the expiry {problem}.") from None
         _, plaintext = issue_api_key(
             environment=found[0],
-            name=options["name"],
+            name=name,
             by=None,
             kind=Kind.SERVICE,
             write=options["write"],

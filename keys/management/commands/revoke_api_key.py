@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from keys.models import ApiKey, revoke_api_key
+from keys.text import REASON_MAX, InvalidText, clean_text
 
 
 class Command(BaseCommand):
@@ -11,6 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--reason", required=True)
 
     def handle(self, *args, key_id, reason, **options):
+        try:
+            reason = clean_text(reason, max_length=REASON_MAX)
+        except InvalidText as problem:
+            raise CommandError(f"--reason: the reason {problem}.") from None
         key = ApiKey.objects.select_related("environment__project").filter(public_id=key_id)
         key = key.first()
         if key is None:

@@ -1,0 +1,51 @@
+"""The rule for free text people type (names, descriptions, reasons), with no Django.
+
+One home for it: the API's schemas (keys/schemas.py, an annotated pydantic type), the
+dashboard's forms (keys/forms.py `TextField`) and the commands all call `clean_text`, with the
+limits below, so a name the dashboard refuses is one the API refuses too.
+
+Text is trimmed, and refused when it is empty after trimming, too long, or carries characters a
+reader cannot see or that reorder what they see: C0/C1 controls (a description may hold line
+breaks and tabs), and the bidirectional marks, embeddings, overrides and isolates
+(U+200E/F, U+061C, U+202A-202E, U+2066-2069), with which `txt.exe` can be shown as `exe.txt`;
+also line and paragraph separators, and lone surrogates (which no database stores).
+"""
+
+import re
+
+NAME_MAX = 100
+DESCRIPTION_MAX = 2000
+REASON_MAX = 200
+
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Lone surrogates: JSON can carry them (`"\\ud800"`), no database can store them as UTF-8.
+_OTHER = "\u2028\u2029\ud800-\udfff"
+_FORBIDDEN_LINE = re.compile(f"[\t\n\r{_CONTROLS}{_BIDI}{_OTHER}]")
+_FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}{_BIDI}{_OTHER}]")
+
+
+class InvalidText(ValueError):
+    """Text no entry point accepts; the message says why, for a person to act on."""
+
+
+def clean_text(value, *, max_length, multiline=False, required=True):
+    """`value` trimmed, or InvalidText. `multiline` allows line breaks and tabs (descriptions);
+    `required=False` lets empty text through (as "")."""
+    if not isinstance(value, str):
+        raise InvalidText("must be text")
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    value = value.strip()
+    if not value:
+        if required:
+            raise InvalidText("cannot be empty or only spaces")
+        return ""
+    if len(value) > max_length:
+        raise InvalidText(f"must be at most {max_length} characters (it has {len(value)})")
+    forbidden = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).search(value)
+    if forbidden:
+        raise InvalidText(
+            f"must not contain the invisible or control character U+{ord(forbidden.group()):04X}"
+        )
+    return value
