@@ -11,6 +11,7 @@ urlpatterns = [
     path("v1/auth/verify", verify_endpoint, name="verify"),  # the hot path, ahead of the router
     path("v1/", api.urls),
     path("", include("dashboard.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("environments.urls")),
     path("", include("keys.urls")),
     path("audit/", include(audit_patterns(membership_required(allow="is_admin")))),

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from environments.models import Membership
 
 
@@ -15,3 +17,8 @@ def navigation(request):
         "organization": membership.organization,
         "other_organizations": others,
     }
+
+
+def accounts(request):
+    """Whether anyone may sign up (REGISTRATION_OPEN), for the links to sign-up."""
+    return {"registration_open": settings.REGISTRATION_OPEN}

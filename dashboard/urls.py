@@ -1,3 +1,4 @@
+from allauth.account import views as account_views
 from django.urls import path
 
 from dashboard import member_views, views
@@ -5,10 +6,11 @@ from dashboard import member_views, views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    # allauth's views under our names; these come before allauth's own URLs (config/urls.py).
+    path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
-    path("accounts/signup/", views.sign_up, name="signup"),
-    path("accounts/password/", views.ChangePasswordView.as_view(), name="password_change"),
+    path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
+    path("accounts/password/", account_views.password_change, name="password_change"),
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),

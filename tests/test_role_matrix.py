@@ -35,6 +35,41 @@ ACCESS = {
     "dashboard:signup": "public",
     "dashboard:logout": "public",
     "dashboard:password_change": "signed-in",
+    # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
+    "account_login": "public",
+    "account_logout": "public",
+    "account_inactive": "public",
+    "account_signup": "public",
+    "account_reauthenticate": "signed-in",
+    "account_request_reauthentication_code": "signed-in",
+    "account_confirm_reauthentication_code": "signed-in",
+    "account_email": "signed-in",
+    "account_email_verification_sent": "public",
+    "account_change_password": "signed-in",
+    "account_set_password": "signed-in",
+    "account_reset_password": "public",
+    "account_confirm_login_code": "public",
+    "account_confirm_email": "public",
+    "account_reset_password_from_key_done": "public",
+    "account_reset_password_from_key": "public",
+    "account_reset_password_done": "public",
+    "mfa_index": "signed-in",
+    "mfa_authenticate": "public",
+    "mfa_reauthenticate": "signed-in",
+    "mfa_activate_totp": "signed-in",
+    "mfa_deactivate_totp": "signed-in",
+    "mfa_view_recovery_codes": "signed-in",
+    "mfa_generate_recovery_codes": "signed-in",
+    "mfa_download_recovery_codes": "signed-in",
+    "socialaccount_login_cancelled": "public",
+    "socialaccount_login_error": "public",
+    "socialaccount_signup": "public",
+    "socialaccount_connections": "signed-in",
+    # allauth's redirects from its old URLs to the ones above (unnamed).
+    "accounts/social/login/cancelled/": "public",
+    "accounts/social/login/error/": "public",
+    "accounts/social/signup/": "public",
+    "accounts/social/connections/": "public",
     "dashboard:home": "viewer",
     "dashboard:quickstart": "viewer",
     "dashboard:quickstart_project": "member",
@@ -60,17 +95,26 @@ ACCESS = {
     "audit:export_csv": "admin",
     "audit:export_jsonl": "admin",
 }
+# Pages about a second factor the persona has not set up: allauth answers 404 for them.
+ABOUT_A_MISSING_FACTOR = {
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+}
 RANK = {"viewer": 0, "member": 1, "admin": 2}
 
 
-def patterns(resolver=None, namespace=None):
-    """(name, URL parameters) of every pattern, namespaces included."""
+def patterns(resolver=None, namespace=None, prefix=""):
+    """(name, URL parameters) of every pattern, namespaces included; an unnamed pattern
+    goes by its path."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             inner = namespace
             if entry.namespace:
                 inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
-            yield from patterns(entry, inner)
+            yield from patterns(entry, inner, prefix + str(entry.pattern))
+        elif entry.name is None:
+            yield prefix + str(entry.pattern), ()
         else:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
             yield name, tuple(sorted(getattr(entry.pattern, "converters", {})))
@@ -136,7 +180,8 @@ def test_the_role_matrix_holds(client, world, name, params, request):
         client.force_login(request.getfixturevalue(persona))
         status = fetch(client, url).status_code
         if expectation(access, role):
-            assert status not in (403, 404, 500), f"{role} on {url}: {status}"
+            allowed = (403, 500) if name in ABOUT_A_MISSING_FACTOR else (403, 404, 500)
+            assert status not in allowed, f"{role} on {url}: {status}"
         else:
             assert status == 403, f"{role} on {url}: {status}, expected 403"
 
@@ -145,4 +190,5 @@ def test_the_role_matrix_holds(client, world, name, params, request):
     if params:
         assert status == 404, f"outsider on {url}: {status}, expected 404"
     else:
-        assert status not in (404, 500), f"outsider on {url}: {status}"
+        allowed = (500,) if name in ABOUT_A_MISSING_FACTOR else (404, 500)
+        assert status not in allowed, f"outsider on {url}: {status}"

@@ -109,7 +109,7 @@ def test_the_new_member_signs_in_with_the_password(client, alice, acme):
     client.force_login(alice)
     password = shown_password(add(client))
     client.logout()
-    response = client.post("/accounts/login/", {"username": "dana", "password": password})
+    response = client.post("/accounts/login/", {"login": "dana", "password": password})
     assert response.status_code == 302
     assert client.get("/projects/").status_code == 200
     assert "Acme" in client.get("/projects/").content.decode()
