@@ -103,7 +103,7 @@ def member_role(request: OrgRequest, membership_id):
     membership = membership_for(request, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return render_members(request, error="Choose admin, member or viewer.", status=422)
+        return render_members(request, error="Choose admin, manager, member or viewer.", status=422)
     try:
         membership = change_role(
             membership=membership, role=form.cleaned_data["role"], by=request.user, request=request

@@ -22,6 +22,7 @@ def unique_slug(name, taken, *, fallback):
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"  # an API manager: every key, but not people or the audit log
     MEMBER = "member", "Member"
     VIEWER = "viewer", "Viewer"
 
@@ -73,18 +74,23 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} in {self.organization} ({self.role})"
 
-    # The role matrix of DESIGN.md section 7, in one place.
+    # The role matrix of DESIGN.md sections 7 and 11, in one place.
     @property
     def can_create_keys(self):
-        return self.role in (Role.ADMIN, Role.MEMBER)
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
 
     @property
     def can_create_projects(self):
-        return self.role in (Role.ADMIN, Role.MEMBER)
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
+
+    @property
+    def manages_keys(self):
+        """The all-keys page; revoking, editing and rotating anyone's keys."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
     def can_grant_manage(self):
-        return self.role == Role.ADMIN
+        return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
     def is_admin(self):

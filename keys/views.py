@@ -151,7 +151,7 @@ def verify_url(request):
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-@membership_required(allow="is_admin")
+@membership_required(allow="manages_keys")
 def key_admin(request: OrgRequest):
     """Every key of the organization, filtered, with revocation one by one or in bulk.
 
@@ -226,7 +226,7 @@ def safe_next(request, url):
     """Where to go after a plain (non-htmx) revocation: back where it started, if ours."""
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
-    return reverse("keys:admin") if request.membership.is_admin else reverse("dashboard:home")
+    return reverse("keys:admin") if request.membership.manages_keys else reverse("dashboard:home")
 
 
 @require_safe

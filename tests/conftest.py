@@ -1,7 +1,7 @@
 """Personas and tenants shared by every test module.
 
-alice is an admin of Acme, bob a member, victor a viewer; charlie is an admin of Globex, the
-organization next door, and must never see anything of Acme's.
+alice is an admin of Acme, mia a manager, bob a member, victor a viewer; charlie is an admin
+of Globex, the organization next door, and must never see anything of Acme's.
 """
 
 import functools
@@ -97,6 +97,12 @@ def join(organization, username, role):
 @pytest.fixture
 def bob(acme):
     return join(acme, "bob", Role.MEMBER)
+
+
+@pytest.fixture
+def mia(acme):
+    """A manager of Acme: every key, but not its members or its audit log."""
+    return join(acme, "mia", Role.MANAGER)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
-# or not), "viewer", "member" (creates keys),
-# "own" (a member on their own key, an admin on any), "admin", or "api" (a Bearer key).
+# or not), "viewer", "member" (creates keys), "manager" (every key of the organization),
+# "own" (a member on their own key, a manager or admin on any), "admin", or "api" (a Bearer key).
 ACCESS = {
     "livez": "public",
     "readyz": "public",
@@ -85,7 +85,7 @@ ACCESS = {
     "keys:environment": "viewer",
     "keys:create": "member",
     "keys:create_any": "member",
-    "keys:admin": "admin",
+    "keys:admin": "manager",
     "keys:revoke": "member",
     "keys:detail": "viewer",
     "keys:edit": "own",
@@ -101,7 +101,7 @@ ABOUT_A_MISSING_FACTOR = {
     "mfa_view_recovery_codes",
     "mfa_download_recovery_codes",
 }
-RANK = {"viewer": 0, "member": 1, "admin": 2}
+RANK = {"viewer": 0, "member": 1, "manager": 2, "admin": 3}
 
 
 def patterns(resolver=None, namespace=None, prefix=""):
@@ -131,7 +131,7 @@ def test_every_pattern_has_a_declared_access():
 
 
 @pytest.fixture
-def world(alice, bob, victor, charlie, globex, development):
+def world(alice, mia, bob, victor, charlie, globex, development):
     """Acme's objects, named by the URL parameters that reach them."""
     key, _ = issue_api_key(environment=development, name="alice's key", by=alice)
     return {
@@ -155,12 +155,12 @@ def expectation(access, role):
     """True if `role` may use a pattern that needs `access`."""
     if access == "signed-in":
         return True
-    if access == "own":  # the fixture's key is alice's: an admin may, a member may not
-        return role == "admin"
+    if access == "own":  # the fixture's key is alice's: an admin or manager may, a member not
+        return RANK[role] >= RANK["manager"]
     return RANK[role] >= RANK[access]
 
 
-PERSONAS = {"admin": "alice", "member": "bob", "viewer": "victor"}
+PERSONAS = {"admin": "alice", "manager": "mia", "member": "bob", "viewer": "victor"}
 CHECKED = [(name, params) for name, params in ALL if ACCESS.get(name) not in (None, "public")]
 
 
