@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's passkey list
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
     "axes",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.AccountSetupMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,6 +152,12 @@ ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # django-axes locks out failed sign-ins (below); allauth's own counter would answer first.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Two-factor (allauth.mfa): an authenticator app, passkeys (WebAuthn) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Keydesk"
+# Browsers allow WebAuthn on https and on http://localhost only; allauth also checks this.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
 # Anyone may sign up (and gets an organization of their own); false: only admins add people.
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 

@@ -14,6 +14,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import transaction
 
 from audit.models import Action, client_ip, record
+from dashboard.models import OneTimePassword
 from environments.models import Organization
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
@@ -101,4 +102,37 @@ class ChangePasswordForm(AllauthChangePasswordForm):
         request = context.request
         with transaction.atomic():
             super().save()
+            OneTimePassword.objects.filter(user=self.user).delete()
             record_for_user(request, self.user, Action.PASSWORD_CHANGED, target=self.user)
+
+
+# allauth's two-factor views change authenticators and then send these signals (after the
+# commit); they are its documented hook, so each change is recorded here, whichever view made it.
+MFA_ACTIONS = {
+    "added": Action.TWO_FACTOR_ADDED,
+    "removed": Action.TWO_FACTOR_REMOVED,
+    "reset": Action.RECOVERY_CODES_REGENERATED,
+}
+
+
+def record_two_factor_change(change, *, request, user, authenticator, **kwargs):
+    with transaction.atomic():
+        record_for_user(
+            request,
+            user,
+            MFA_ACTIONS[change],
+            target=user,
+            metadata={"method": authenticator.type},
+        )
+
+
+def connect_two_factor_audit():
+    from functools import partial
+
+    from allauth.mfa import signals
+
+    for change in MFA_ACTIONS:
+        handler = partial(record_two_factor_change, change)
+        getattr(signals, f"authenticator_{change}").connect(
+            handler, weak=False, dispatch_uid=f"keydesk-audit-{change}"
+        )

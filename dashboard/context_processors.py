@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.urls import reverse
 
 from environments.models import Membership
 
@@ -20,5 +21,15 @@ def navigation(request):
 
 
 def accounts(request):
-    """Whether anyone may sign up (REGISTRATION_OPEN), for the links to sign-up."""
-    return {"registration_open": settings.REGISTRATION_OPEN}
+    """Whether anyone may sign up (REGISTRATION_OPEN), for the links to sign-up; whether an
+    organization still waits for this person's second factor (asked only by pages that say so)."""
+    from dashboard.middleware import setup_step
+
+    def two_factor_required():
+        user = request.user
+        return user.is_authenticated and setup_step(user) == reverse("mfa_index")
+
+    return {
+        "registration_open": settings.REGISTRATION_OPEN,
+        "two_factor_required": two_factor_required,
+    }

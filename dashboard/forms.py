@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from environments.models import Role, create_organization
+from environments.models import Organization, Role, create_organization
 
 
 class MemberAddForm(forms.ModelForm):
@@ -24,6 +24,17 @@ class MemberAddForm(forms.ModelForm):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["require_two_factor"]
+        help_texts = {
+            "require_two_factor": (
+                "Members set up an authenticator app or a passkey before anything else."
+            )
+        }
 
 
 class OrganizationSignupForm(forms.Form):

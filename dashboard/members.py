@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import Action, record
+from dashboard.models import OneTimePassword
 from environments.models import Membership, Organization, Role
 from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
 
@@ -85,6 +86,7 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
         user = User(username=username, email=email)
         user.set_password(password)
         user.save()
+        OneTimePassword.objects.create(user=user)  # they choose their own at first sign-in
         membership = Membership.objects.create(organization=organization, user=user, role=role)
         record(
             action=Action.MEMBER_ADDED,

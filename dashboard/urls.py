@@ -14,6 +14,7 @@ urlpatterns = [
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
+    path("settings/", views.organization_settings, name="settings"),
     path("members/", member_views.member_list, name="members"),
     path("members/new/", member_views.member_add, name="member_add"),
     path("members/<int:membership_id>/role/", member_views.member_role, name="member_role"),

@@ -1,17 +1,19 @@
 from allauth.account.views import SignupView
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from audit.models import Action
 from dashboard.accounts import record_for_user
+from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required
 from environments.forms import EnvironmentForm, ProjectForm
-from environments.models import create_environment, create_project
+from environments.models import create_environment, create_project, update_organization
 from keys.views import verify_url
 
 
@@ -37,6 +39,26 @@ def sign_out(request):
         record_for_user(request, request.user, Action.SIGN_OUT)
     logout(request)
     return redirect("dashboard:login")
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="is_admin")
+def organization_settings(request: OrgRequest):
+    organization = request.membership.organization
+    form = OrganizationSettingsForm(
+        request.POST if request.method == "POST" else None, instance=organization
+    )
+    if request.method == "POST" and form.is_valid():
+        # The form has set the new values on the instance; read them, then start from the row.
+        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        organization.refresh_from_db()
+        update_organization(
+            organization=organization, by=request.user, changes=changes, request=request
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("dashboard:settings")
+    status = 422 if request.method == "POST" else 200
+    return TemplateResponse(request, "dashboard/settings.html", {"form": form}, status=status)
 
 
 @require_safe

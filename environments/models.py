@@ -31,16 +31,43 @@ class OrganizationQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(memberships__user=user)
 
+    def requiring_two_factor(self):
+        return self.filter(require_two_factor=True)
+
 
 class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members set up a second factor before anything else (dashboard.middleware).
+    require_two_factor = models.BooleanField("Require two-factor authentication", default=False)
 
     objects = OrganizationQuerySet.as_manager()
 
     def __str__(self):
         return self.name
+
+
+def update_organization(*, organization, by, changes, request=None):
+    """Change an organization's settings (`changes`: field -> value), recorded with before
+    and after; nothing is recorded when nothing changes."""
+    before = {field: getattr(organization, field) for field in changes}
+    changed = {field: value for field, value in changes.items() if before[field] != value}
+    if not changed:
+        return organization
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(organization, field, value)
+        organization.save(update_fields=list(changed))
+        record(
+            action=Action.ORGANIZATION_UPDATED,
+            organization=organization,
+            actor=by,
+            target=organization,
+            request=request,
+            metadata={"before": {f: before[f] for f in changed}, "after": changed},
+        )
+    return organization
 
 
 class MembershipQuerySet(models.QuerySet):
