@@ -158,6 +158,9 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Keydesk"
 # Browsers allow WebAuthn on https and on http://localhost only; allauth also checks this.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# Revoking keys, granting manage, member changes and audit exports need a sign-in (or a
+# re-authentication) at most this many seconds old.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=300)
 # Anyone may sign up (and gets an organization of their own); false: only admins add people.
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from audit.urls import patterns as audit_patterns
 from config import health
-from environments.access import membership_required
+from environments.access import membership_required, recent_sign_in_required
 from keys.api import api, verify_endpoint
 
 urlpatterns = [
@@ -14,5 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("environments.urls")),
     path("", include("keys.urls")),
-    path("audit/", include(audit_patterns(membership_required(allow="is_admin")))),
+    path(
+        "audit/",
+        include(audit_patterns(membership_required(allow="is_admin"), recent_sign_in_required)),
+    ),
 ]

@@ -11,7 +11,7 @@ from audit.models import Action
 from dashboard.accounts import record_for_user
 from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
-from environments.access import OrgRequest, membership_required
+from environments.access import OrgRequest, membership_required, recent_sign_in_required
 from environments.forms import EnvironmentForm, ProjectForm
 from environments.models import create_environment, create_project, update_organization
 from keys.views import verify_url
@@ -43,6 +43,7 @@ def sign_out(request):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
+@recent_sign_in_required
 def organization_settings(request: OrgRequest):
     organization = request.membership.organization
     form = OrganizationSettingsForm(

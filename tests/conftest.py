@@ -6,7 +6,9 @@ of Globex, the organization next door, and must never see anything of Acme's.
 
 import functools
 import os
+import time
 
+import django.test
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
@@ -35,6 +37,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class Client(django.test.Client):
+    """`force_login` as a sign-in a moment ago: allauth keeps the time of each sign-in in the
+    session, and sensitive actions ask for one under REAUTHENTICATION_TIMEOUT seconds old."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": time.time(), "username": user.get_username()}
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 @functools.cache
