@@ -58,6 +58,8 @@ class Client(django.test.Client):
 @pytest.fixture
 def client():
     return Client()
+
+
 BROWSER_DIR = Path(__file__).parent / "browser"
 BROWSER_FIXTURES = {"page", "browser", "context"}
 
