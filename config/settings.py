@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.usersessions",
     "dashboard",
     "keys",
     "environments",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -161,6 +163,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", 
 # Revoking keys, granting manage, member changes and audit exports need a sign-in (or a
 # re-authentication) at most this many seconds old.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=300)
+# Each person's sessions (device, address, last seen) on the password page.
+USERSESSIONS_TRACK_ACTIVITY = True
 # Anyone may sign up (and gets an organization of their own); false: only admins add people.
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 

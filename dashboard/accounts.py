@@ -57,6 +57,10 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def get_client_ip(self, request):
+        # The same address as the audit log and django-axes (TRUSTED_PROXY_COUNT).
+        return client_ip(request) or request.META.get("REMOTE_ADDR", "")
+
     def is_open_for_signup(self, request):
         return settings.REGISTRATION_OPEN
 

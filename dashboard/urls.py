@@ -1,4 +1,5 @@
 from allauth.account import views as account_views
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from dashboard import member_views, views
@@ -10,7 +11,13 @@ urlpatterns = [
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
     path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
-    path("accounts/password/", account_views.password_change, name="password_change"),
+    path(
+        "accounts/password/",
+        login_required(views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    # Keydesk sends no email, so allauth's reset by email link is replaced by this page.
+    path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),

@@ -1,4 +1,6 @@
+from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
 from allauth.account.views import SignupView
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
@@ -17,6 +19,17 @@ from environments.models import create_environment, create_project, update_organ
 from keys.views import verify_url
 
 
+class PasswordChangeView(AllauthPasswordChangeView):
+    """allauth's password change, with the person's sessions beside it."""
+
+    def get_context_data(self, **kwargs):
+        sessions = UserSession.objects.purge_and_list(self.request.user)
+        return super().get_context_data(
+            sessions=sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True),
+            **kwargs,
+        )
+
+
 class SignUpView(SignupView):
     """allauth's sign-up; the form's `signup` creates the user's organization."""
 
@@ -31,6 +44,12 @@ class SignUpView(SignupView):
         response = super().form_invalid(form)
         response.status_code = 422
         return response
+
+
+@require_safe
+def password_reset(request):
+    """Keydesk has no mail server to send a reset link: an admin adds the person again."""
+    return TemplateResponse(request, "account/password_reset.html")
 
 
 @require_POST

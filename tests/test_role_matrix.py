@@ -35,6 +35,7 @@ ACCESS = {
     "dashboard:signup": "public",
     "dashboard:logout": "public",
     "dashboard:password_change": "signed-in",
+    "dashboard:password_reset": "public",
     # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
     "account_login": "public",
     "account_logout": "public",
@@ -67,6 +68,7 @@ ACCESS = {
     "mfa_remove_webauthn": "signed-in",
     "mfa_edit_webauthn": "signed-in",
     "mfa_login_webauthn": "public",
+    "usersessions_list": "signed-in",
     "socialaccount_login_cancelled": "public",
     "socialaccount_login_error": "public",
     "socialaccount_signup": "public",

@@ -207,3 +207,13 @@ def test_the_lockout_page_keeps_the_security_headers(client, alice, acme):
     assert "'unsafe-inline'" not in policy
     assert response["X-Frame-Options"] == "DENY"
     assert 'href="/accounts/login/"' in response.content.decode()
+
+
+def test_a_forgotten_password_is_explained_not_mailed(client, alice, acme, mailoutbox):
+    response = client.get("/accounts/password/reset/")
+    assert response.status_code == 200
+    assert "Ask an admin of your organization" in response.content.decode()
+    assert (
+        client.post("/accounts/password/reset/", {"email": "alice@example.com"}).status_code == 405
+    )
+    assert mailoutbox == []
