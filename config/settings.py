@@ -34,9 +34,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",  # the widget templates, for FORM_RENDERER's template engine
+    "django.contrib.humanize",  # allauth's passkey list
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files, not a CDN
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.usersessions",
     "dashboard",
     "keys",
     "environments",
@@ -53,10 +59,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.AccountSetupMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -78,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.navigation",
+                "dashboard.context_processors.accounts",
             ],
         },
     },
@@ -122,6 +132,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -137,6 +148,35 @@ LOGIN_URL = "dashboard:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "dashboard:login"
 
+# Accounts: django-allauth, with our forms and our audit events (dashboard/accounts.py).
+ACCOUNT_ADAPTER = "dashboard.accounts.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "dashboard.forms.OrganizationSignupForm"
+ACCOUNT_FORMS = {
+    "login": "dashboard.accounts.SignInForm",
+    "change_password": "dashboard.accounts.ChangePasswordForm",
+}
+ACCOUNT_SIGNUP_REDIRECT_URL = "dashboard:quickstart"
+ACCOUNT_EMAIL_VERIFICATION = "none"  # no mail server is needed to run Keydesk
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# django-axes locks out failed sign-ins (below); allauth's own counter would answer first.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Two-factor (allauth.mfa): an authenticator app, passkeys (WebAuthn) and recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Keydesk"
+# Browsers allow WebAuthn on https and on http://localhost only; allauth also checks this.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+# Revoking keys, granting manage, member changes and audit exports need a sign-in (or a
+# re-authentication) at most this many seconds old.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=300)
+# Each person's sessions (device, address, last seen) on the password page.
+USERSESSIONS_TRACK_ACTIVITY = True
+# Anyone may sign up (and gets an organization of their own); false: only admins add people.
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+
 # Sign-in throttling: five failures for one username from one address lock that pair out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -146,7 +186,7 @@ AXES_LOCKOUT_TEMPLATE = "dashboard/locked_out.html"
 AXES_VERBOSE = False
 # The same client address as everywhere else (TRUSTED_PROXY_COUNT), else behind a proxy every
 # sign-in would share the proxy's address and one username's failures would lock it for all.
-AXES_CLIENT_IP_CALLABLE = "dashboard.views.client_address"
+AXES_CLIENT_IP_CALLABLE = "dashboard.accounts.client_address"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

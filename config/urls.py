@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 
 from audit.urls import patterns as audit_patterns
 from config import health
-from environments.access import membership_required
+from environments.access import membership_required, recent_sign_in_required
 from keys.api import api, not_found, verify_endpoint
 
 urlpatterns = [
@@ -12,9 +12,13 @@ urlpatterns = [
     path("v1/", api.urls),
     re_path(r"^v1/", not_found, name="v1_not_found"),  # JSON, like every answer under /v1/
     path("", include("dashboard.urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("environments.urls")),
     path("", include("keys.urls")),
-    path("audit/", include(audit_patterns(membership_required(allow="is_admin")))),
+    path(
+        "audit/",
+        include(audit_patterns(membership_required(allow="is_admin"), recent_sign_in_required)),
+    ),
 ]
 
 handler500 = "config.outages.server_error"

@@ -1,3 +1,7 @@
+from django.conf import settings
+from django.urls import reverse
+
+
 def navigation(request):
     """The organization the page is in, and the others the user may switch to.
 
@@ -15,4 +19,19 @@ def navigation(request):
         "membership": membership,
         "organization": membership.organization,
         "other_organizations": others,
+    }
+
+
+def accounts(request):
+    """Whether anyone may sign up (REGISTRATION_OPEN), for the links to sign-up; whether an
+    organization still waits for this person's second factor (asked only by pages that say so)."""
+    from dashboard.middleware import setup_step
+
+    def two_factor_required():
+        user = request.user
+        return user.is_authenticated and setup_step(user) == reverse("mfa_index")
+
+    return {
+        "registration_open": settings.REGISTRATION_OPEN,
+        "two_factor_required": two_factor_required,
     }

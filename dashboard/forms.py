@@ -1,36 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.contrib.auth.models import User
-from django.core.validators import MaxLengthValidator
 
-from environments.models import Role
+from environments.models import Organization, Role, create_organization
 from keys.forms import TextField
-
-
-class SignUpForm(UserCreationForm):
-    organization = TextField(
-        label="Organization name",
-        max_length=100,
-        help_text="Your team or company. You will be its admin.",
-    )
-
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
-
-
-class SignInForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "That username and password do not match. Check both and try again.",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # AuthenticationForm sets max_length after building the field, so nothing enforces it:
-        # an over-long username would reach authenticate() and django-axes' varchar(255).
-        field = self.fields["username"]
-        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class MemberAddForm(forms.ModelForm):
@@ -53,3 +25,29 @@ class MemberAddForm(forms.ModelForm):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["require_two_factor"]
+        help_texts = {
+            "require_two_factor": (
+                "Members set up an authenticator app or a passkey before anything else."
+            )
+        }
+
+
+class OrganizationSignupForm(forms.Form):
+    """allauth's sign-up form gains this field; the new user becomes the organization's admin.
+
+    (allauth imports this module while building its own forms: it must not import them.)"""
+
+    organization = TextField(
+        label="Organization name",
+        max_length=100,
+        help_text="Your team or company. You will be its admin.",
+    )
+
+    def signup(self, request, user):
+        create_organization(name=self.cleaned_data["organization"], admin=user, request=request)

@@ -19,7 +19,12 @@ from dashboard.members import (
     personal_keys,
     remove_member,
 )
-from environments.access import OrgRequest, membership_required
+from environments.access import (
+    OrgRequest,
+    ask_for_a_recent_sign_in,
+    membership_required,
+    recent_sign_in_required,
+)
 from environments.models import Membership, Role
 
 
@@ -70,6 +75,7 @@ def member_list(request: OrgRequest):
 @never_cache  # the answer to a POST holds the new member's password
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
+@recent_sign_in_required
 def member_add(request: OrgRequest):
     """`Add member`: the form, then the account's one-time password, shown once."""
     form = MemberAddForm(request.POST if request.method == "POST" else None)
@@ -101,9 +107,10 @@ def member_add(request: OrgRequest):
 def member_role(request: OrgRequest, membership_id):
     """`Change role`; htmx gets the table back, a plain POST a redirect to it."""
     membership = membership_for(request, membership_id)
+    ask_for_a_recent_sign_in(request)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return render_members(request, error="Choose admin, member or viewer.", status=422)
+        return render_members(request, error="Choose admin, manager, member or viewer.", status=422)
     try:
         membership = change_role(
             membership=membership, role=form.cleaned_data["role"], by=request.user, request=request
@@ -146,6 +153,7 @@ def removed(request: OrgRequest, membership, removal):
 def member_remove(request: OrgRequest, membership_id):
     """Confirm, then remove: the member's personal keys are revoked and their sessions end."""
     membership = membership_for(request, membership_id)
+    ask_for_a_recent_sign_in(request)
     error = None
     if request.method == "POST":
         try:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
+from dashboard.models import OneTimePassword
 from environments.models import Membership, Organization, Role
 from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
 
@@ -86,6 +87,7 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
         user = User(username=username, email=email)
         user.set_password(password)
         user.save()
+        OneTimePassword.objects.create(user=user)  # they choose their own at first sign-in
         membership = Membership.objects.create(organization=organization, user=user, role=role)
         record(
             action=Action.MEMBER_ADDED,

@@ -1,3 +1,5 @@
+from allauth.account import views as account_views
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from dashboard import member_views, views
@@ -5,13 +7,21 @@ from dashboard import member_views, views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    # allauth's views under our names; these come before allauth's own URLs (config/urls.py).
+    path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", views.sign_out, name="logout"),
-    path("accounts/signup/", views.sign_up, name="signup"),
-    path("accounts/password/", views.ChangePasswordView.as_view(), name="password_change"),
+    path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
+    path(
+        "accounts/password/",
+        login_required(views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    # Keydesk sends no email, so allauth's reset by email link is replaced by this page.
+    path("accounts/password/reset/", views.password_reset, name="password_reset"),
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
+    path("settings/", views.organization_settings, name="settings"),
     path("members/", member_views.member_list, name="members"),
     path("members/new/", member_views.member_add, name="member_add"),
     path("members/<int:membership_id>/role/", member_views.member_role, name="member_role"),

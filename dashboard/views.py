@@ -1,141 +1,84 @@
-"""Accounts (sign-in, sign-up, password, sign-out) and the quickstart.
-
-Account events are recorded in the chain of each organization the account belongs to; the
-quickstart's lookups start from `request.membership.organization`.
-"""
-
-from django.conf import settings
+from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
+from allauth.account.views import SignupView
+from allauth.usersessions.models import UserSession
 from django.contrib import messages
-from django.contrib.auth import login, logout
-from django.contrib.auth.models import User
-from django.contrib.auth.views import LoginView, PasswordChangeView
+from django.contrib.auth import logout
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from audit.chain import record
 from audit.models import Action
-from audit.requests import client_ip
-from dashboard.forms import SignInForm, SignUpForm
+from dashboard.accounts import record_for_user
+from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
-from environments.access import OrgRequest, membership_required
+from environments.access import OrgRequest, membership_required, recent_sign_in_required
 from environments.forms import EnvironmentForm, ProjectForm
-from environments.models import (
-    Organization,
-    create_environment,
-    create_organization,
-    create_project,
-)
+from environments.models import create_environment, create_project, update_organization
 from keys.views import verify_url
 
-USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+class PasswordChangeView(AllauthPasswordChangeView):
+    """allauth's password change, with the person's sessions beside it."""
+
+    def get_context_data(self, **kwargs):
+        sessions = UserSession.objects.purge_and_list(self.request.user)
+        return super().get_context_data(
+            sessions=sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True),
+            **kwargs,
+        )
 
 
-class SignInView(LoginView):
-    """Django's sign-in, recording each success and each real failed attempt."""
+class SignUpView(SignupView):
+    """allauth's sign-up; the form's `signup` creates the user's organization."""
 
-    template_name = "dashboard/login.html"
-    authentication_form = SignInForm
-    redirect_authenticated_user = True
+    http_method_names = ["get", "post"]
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        user = form.get_user()
-        record_account_event(
-            action=Action.SIGN_IN, username=user.get_username(), actor=user, request=self.request
-        )
-        return response
+        # The account and its organization together, or neither.
+        with transaction.atomic():
+            return super().form_valid(form)
 
     def form_invalid(self, form):
-        # Bounded like the field itself: the raw POST could carry megabytes into the log,
-        # and NUL characters that PostgreSQL cannot store.
-        username = form.data.get("username", "").replace("\x00", "").strip()
-        username = username[:USERNAME_MAX_LENGTH]
-        # Attempts past the lockout are not recorded one by one: the failures that caused it
-        # were, and the log must not grow at an attacker's pace.
-        failures = getattr(self.request, "axes_failures_since_start", 0)
-        past_lockout = failures > settings.AXES_FAILURE_LIMIT
-        if username and form.data.get("password") and not past_lockout:
-            record_account_event(
-                action=Action.SIGN_IN_FAILED,
-                username=username,
-                actor=self.request.user,  # anonymous: the attempt is not the system's doing
-                actor_name=username,
-                request=self.request,
-                metadata={"username": username},
-            )
-        return super().form_invalid(form)
-
-
-def client_address(request):
-    """django-axes' view of the client's address (see AXES_CLIENT_IP_CALLABLE)."""
-    return client_ip(request) or ""
-
-
-def chains_of(username):
-    """The organizations whose chains record this account's sign-ins: each one it belongs
-    to, else [None], the chain of events with no organization (so no attempt goes unlogged)."""
-    return list(Organization.objects.filter(memberships__user__username=username)) or [None]
-
-
-def record_account_event(*, username, **fields):
-    """Record an event of an account (audit.chain.record's `fields`) in each of its chains."""
-    for organization in chains_of(username):
-        record(organization=organization, **fields)
-
-
-class ChangePasswordView(PasswordChangeView):
-    """Django's password change (old password, new one twice, the validators), recorded.
-
-    Members added by an admin start with a one-time password: this is where they replace it.
-    Django keeps this session signed in and ends the user's other sessions."""
-
-    template_name = "dashboard/password_change.html"
-    success_url = reverse_lazy("dashboard:home")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            user = self.request.user
-            record_account_event(
-                action=Action.PASSWORD_CHANGED,
-                username=user.get_username(),
-                actor=user,
-                target=user,
-                request=self.request,
-            )
-        messages.success(self.request, "Your password has been changed.")
+        response = super().form_invalid(form)
+        response.status_code = 422
         return response
+
+
+@require_safe
+def password_reset(request):
+    """Keydesk has no mail server to send a reset link: an admin adds the person again."""
+    return TemplateResponse(request, "account/password_reset.html")
 
 
 @require_POST
 def sign_out(request):
-    user = request.user
-    if user.is_authenticated:
-        record_account_event(
-            action=Action.SIGN_OUT, username=user.get_username(), actor=user, request=request
-        )
+    if request.user.is_authenticated:
+        record_for_user(request, request.user, Action.SIGN_OUT)
     logout(request)
     return redirect("dashboard:login")
 
 
 @require_http_methods(["GET", "POST"])
-def sign_up(request):
-    if request.user.is_authenticated:
-        return redirect("dashboard:home")
-    # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
-    form = SignUpForm(request.POST if request.method == "POST" else None)
+@membership_required(allow="is_admin")
+@recent_sign_in_required
+def organization_settings(request: OrgRequest):
+    organization = request.membership.organization
+    form = OrganizationSettingsForm(
+        request.POST if request.method == "POST" else None, instance=organization
+    )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            create_organization(name=form.cleaned_data["organization"], admin=user, request=request)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("dashboard:quickstart")
+        # The form has set the new values on the instance; read them, then start from the row.
+        changes = {field: form.cleaned_data[field] for field in form.Meta.fields}
+        organization.refresh_from_db()
+        update_organization(
+            organization=organization, by=request.user, changes=changes, request=request
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("dashboard:settings")
     status = 422 if request.method == "POST" else 200
-    return TemplateResponse(request, "dashboard/signup.html", {"form": form}, status=status)
+    return TemplateResponse(request, "dashboard/settings.html", {"form": form}, status=status)
 
 
 @require_safe

@@ -1,11 +1,18 @@
 """Who is asking, in which organization, with what role: resolved once per request."""
 
+import time
 from functools import wraps
+from urllib.parse import urlencode
 
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from environments.models import Membership
@@ -56,3 +63,37 @@ def membership_required(view=None, *, allow=None):
         return wrapper
 
     return decorator(view) if view else decorator
+
+
+def signed_in_recently(request):
+    """Whether the last sign-in or re-authentication (password, code or passkey; allauth
+    keeps their times in the session) is under REAUTHENTICATION_TIMEOUT seconds old."""
+    records = get_authentication_records(request, request.user)
+    if not records:
+        return False
+    return time.time() - records[-1]["at"] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+
+
+def ask_for_a_recent_sign_in(request):
+    """Before a sensitive action: unless the person signed in recently, allauth asks for the
+    password (or a passkey or code) and then carries on. Its middleware keeps a plain POST and
+    replays it afterwards; an htmx request would swap the password page into a dialog, so the
+    whole page goes there instead and comes back to where the person was."""
+    if signed_in_recently(request):
+        return
+    if getattr(request, "htmx", False):
+        back = request.htmx.current_url_abs_path or "/"
+        url = f"{reverse('account_reauthenticate')}?{urlencode({'next': back})}"
+        raise ImmediateHttpResponse(HttpResponseClientRedirect(url))
+    raise ReauthenticationRequired()
+
+
+def recent_sign_in_required(view):
+    """`ask_for_a_recent_sign_in` before the view (inside `membership_required`)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        ask_for_a_recent_sign_in(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -26,6 +26,7 @@ def unique_slug(name, taken, *, fallback):
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"  # an API manager: every key, but not people or the audit log
     MEMBER = "member", "Member"
     VIEWER = "viewer", "Viewer"
 
@@ -35,16 +36,43 @@ class OrganizationQuerySet(models.QuerySet):
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(memberships__user=user)
 
+    def requiring_two_factor(self):
+        return self.filter(require_two_factor=True)
+
 
 class Organization(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members set up a second factor before anything else (dashboard.middleware).
+    require_two_factor = models.BooleanField("Require two-factor authentication", default=False)
 
     objects = OrganizationQuerySet.as_manager()
 
     def __str__(self):
         return self.name
+
+
+def update_organization(*, organization, by, changes, request=None):
+    """Change an organization's settings (`changes`: field -> value), recorded with before
+    and after; nothing is recorded when nothing changes."""
+    before = {field: getattr(organization, field) for field in changes}
+    changed = {field: value for field, value in changes.items() if before[field] != value}
+    if not changed:
+        return organization
+    with transaction.atomic():
+        for field, value in changed.items():
+            setattr(organization, field, value)
+        organization.save(update_fields=list(changed))
+        record(
+            action=Action.ORGANIZATION_UPDATED,
+            organization=organization,
+            actor=by,
+            target=organization,
+            request=request,
+            metadata={"before": {f: before[f] for f in changed}, "after": changed},
+        )
+    return organization
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -79,18 +107,23 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} in {self.organization} ({self.role})"
 
-    # The role matrix of DESIGN.md section 7, in one place.
+    # The role matrix of DESIGN.md sections 7 and 11, in one place.
     @property
     def can_create_keys(self):
-        return self.role in (Role.ADMIN, Role.MEMBER)
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
 
     @property
     def can_create_projects(self):
-        return self.role in (Role.ADMIN, Role.MEMBER)
+        return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
+
+    @property
+    def manages_keys(self):
+        """The all-keys page; revoking, editing and rotating anyone's keys."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
     def can_grant_manage(self):
-        return self.role == Role.ADMIN
+        return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
     def is_admin(self):

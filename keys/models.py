@@ -210,10 +210,10 @@ class ApiKeyQuerySet(models.QuerySet):
         return self.filter(digest__in=candidate_digests(plaintext))
 
     def changeable_by(self, membership):
-        """The keys this member may revoke, edit or rotate: an admin any key of the
-        organization, a member their own, a viewer none."""
+        """The keys this member may revoke, edit or rotate: an admin or a manager any key of
+        the organization, a member their own, a viewer none."""
         keys = self.for_organization(membership.organization_id)
-        if membership.is_admin:
+        if membership.manages_keys:
             return keys
         if membership.can_create_keys:
             return keys.filter(created_by_id=membership.user_id)

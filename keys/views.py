@@ -17,7 +17,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from audit.models import AuditEvent
-from environments.access import OrgRequest, membership_required
+from environments.access import (
+    OrgRequest,
+    ask_for_a_recent_sign_in,
+    membership_required,
+    recent_sign_in_required,
+)
 from environments.models import Environment
 from keys import tokens
 from keys.forms import (
@@ -128,6 +133,8 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
         initial={"environment": request.GET.get("environment")},
     )
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("manage"):
+            ask_for_a_recent_sign_in(request)  # granting manage
         key, plaintext = issue_api_key(by=request.user, request=request, **form.issued(fixed))
         return show_once(request, key, plaintext)
     status = 422 if request.method == "POST" else 200
@@ -143,7 +150,7 @@ def verify_url(request):
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-@membership_required(allow="is_admin")
+@membership_required(allow="manages_keys")
 def key_admin(request: OrgRequest):
     """Every key of the organization, filtered, with revocation one by one or in bulk.
 
@@ -176,6 +183,7 @@ def key_admin(request: OrgRequest):
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_keys")
+@recent_sign_in_required
 def key_revoke(request: OrgRequest):
     """Confirm, with a reason, then revoke one or many keys at once."""
     source = request.POST if request.method == "POST" else request.GET
@@ -219,7 +227,7 @@ def safe_next(request, url):
     """Where to go after a plain (non-htmx) revocation: back where it started, if ours."""
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
-    return reverse("keys:admin") if request.membership.is_admin else reverse("dashboard:home")
+    return reverse("keys:admin") if request.membership.manages_keys else reverse("dashboard:home")
 
 
 @require_safe
@@ -254,6 +262,8 @@ def key_edit(request: OrgRequest, key_id):
         can_grant_manage=request.membership.can_grant_manage,
     )
     if request.method == "POST" and form.is_valid():
+        if form.changes()["can_manage"] and not key.can_manage:
+            ask_for_a_recent_sign_in(request)  # granting manage
         update_api_key(key=key, by=request.user, changes=form.changes(), request=request)
         messages.success(request, "Key updated.")
         return redirect("keys:detail", key.public_id)

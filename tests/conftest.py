@@ -1,13 +1,15 @@
 """Personas and tenants shared by every test module.
 
-alice is an admin of Acme, bob a member, victor a viewer; charlie is an admin of Globex, the
-organization next door, and must never see anything of Acme's.
+alice is an admin of Acme, mia a manager, bob a member, victor a viewer; charlie is an admin
+of Globex, the organization next door, and must never see anything of Acme's.
 """
 
 import functools
 import os
+import time
 from pathlib import Path
 
+import django.test
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
@@ -39,6 +41,25 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+class Client(django.test.Client):
+    """`force_login` as a sign-in a moment ago: allauth keeps the time of each sign-in in the
+    session, and sensitive actions ask for one under REAUTHENTICATION_TIMEOUT seconds old."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": time.time(), "username": user.get_username()}
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 BROWSER_DIR = Path(__file__).parent / "browser"
@@ -133,6 +154,12 @@ def join(organization, username, role):
 @pytest.fixture
 def bob(acme):
     return join(acme, "bob", Role.MEMBER)
+
+
+@pytest.fixture
+def mia(acme):
+    """A manager of Acme: every key, but not its members or its audit log."""
+    return join(acme, "mia", Role.MANAGER)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from config.settings import *  # noqa: F403
 # Manifest storage needs collectstatic; the live server serves static files from the finders.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The live server speaks http on localhost, where browsers allow WebAuthn.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 
 # WhiteNoise serves from the finders here, as under runserver; there is no collectstatic.
 STATIC_ROOT = None

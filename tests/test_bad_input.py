@@ -21,7 +21,7 @@ def test_nul_characters_are_refused_not_500(client, development, alice):
     response = call(client, manager, "post", body={"name": "a\x00b", "environment": "development"})
     assert response.status_code == 422
     assert call(client, manager, "get", "/key_%00").status_code == 404
-    response = client.post("/accounts/login/", {"username": "a\x00b", "password": "x"})
+    response = client.post("/accounts/login/", {"login": "a\x00b", "password": "x"})
     assert response.status_code == 200
     client.force_login(alice)
     assert client.get("/keys/%00/").status_code == 404

@@ -15,8 +15,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
-# or not), "viewer", "member" (creates keys),
-# "own" (a member on their own key, an admin on any), "admin", or "api" (a Bearer key).
+# or not), "viewer", "member" (creates keys), "manager" (every key of the organization),
+# "own" (a member on their own key, a manager or admin on any), "admin", or "api" (a Bearer key).
 ACCESS = {
     "livez": "public",
     "readyz": "public",
@@ -36,6 +36,50 @@ ACCESS = {
     "dashboard:signup": "public",
     "dashboard:logout": "public",
     "dashboard:password_change": "signed-in",
+    "dashboard:password_reset": "public",
+    # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
+    "account_login": "public",
+    "account_logout": "public",
+    "account_inactive": "public",
+    "account_signup": "public",
+    "account_reauthenticate": "signed-in",
+    "account_request_reauthentication_code": "signed-in",
+    "account_confirm_reauthentication_code": "signed-in",
+    "account_email": "signed-in",
+    "account_email_verification_sent": "public",
+    "account_change_password": "signed-in",
+    "account_set_password": "signed-in",
+    "account_reset_password": "public",
+    "account_confirm_login_code": "public",
+    "account_confirm_email": "public",
+    "account_reset_password_from_key_done": "public",
+    "account_reset_password_from_key": "public",
+    "account_reset_password_done": "public",
+    "mfa_index": "signed-in",
+    "mfa_authenticate": "public",
+    "mfa_reauthenticate": "signed-in",
+    "mfa_activate_totp": "signed-in",
+    "mfa_deactivate_totp": "signed-in",
+    "mfa_view_recovery_codes": "signed-in",
+    "mfa_generate_recovery_codes": "signed-in",
+    "mfa_download_recovery_codes": "signed-in",
+    "mfa_list_webauthn": "signed-in",
+    "mfa_add_webauthn": "signed-in",
+    "mfa_reauthenticate_webauthn": "signed-in",
+    "mfa_remove_webauthn": "signed-in",
+    "mfa_edit_webauthn": "signed-in",
+    "mfa_login_webauthn": "public",
+    "usersessions_list": "signed-in",
+    "socialaccount_login_cancelled": "public",
+    "socialaccount_login_error": "public",
+    "socialaccount_signup": "public",
+    "socialaccount_connections": "signed-in",
+    # allauth's redirects from its old URLs to the ones above (unnamed).
+    "accounts/social/login/cancelled/": "public",
+    "accounts/social/login/error/": "public",
+    "accounts/social/signup/": "public",
+    "accounts/social/connections/": "public",
+    "dashboard:settings": "admin",
     "dashboard:home": "viewer",
     "dashboard:quickstart": "viewer",
     "dashboard:quickstart_project": "member",
@@ -51,7 +95,7 @@ ACCESS = {
     "keys:environment": "viewer",
     "keys:create": "member",
     "keys:create_any": "member",
-    "keys:admin": "admin",
+    "keys:admin": "manager",
     "keys:revoke": "member",
     "keys:detail": "viewer",
     "keys:edit": "own",
@@ -61,20 +105,37 @@ ACCESS = {
     "audit:export_csv": "admin",
     "audit:export_jsonl": "admin",
 }
-RANK = {"viewer": 0, "member": 1, "admin": 2}
+# Pages about a second factor the persona has not set up: allauth answers 404 for them.
+ABOUT_A_MISSING_FACTOR = {
+    "mfa_deactivate_totp",
+    "mfa_remove_webauthn",  # the persona's passkey `pk` (none: see `world`)
+    "mfa_edit_webauthn",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+}
+RANK = {"viewer": 0, "member": 1, "manager": 2, "admin": 3}
 
 
-def patterns(resolver=None, namespace=None):
-    """(name, URL parameters) of every pattern, namespaces included."""
+def converters(entry):
+    return set(getattr(entry.pattern, "converters", {}))
+
+
+def patterns(resolver=None, namespace=None, prefix="", outer=frozenset()):
+    """(name, URL parameters) of every pattern, namespaces and the parameters of enclosing
+    includes included; an unnamed pattern goes by its path."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             inner = namespace
             if entry.namespace:
                 inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
-            yield from patterns(entry, inner)
+            yield from patterns(
+                entry, inner, prefix + str(entry.pattern), outer | converters(entry)
+            )
+        elif entry.name is None:
+            yield prefix + str(entry.pattern), ()
         else:
             name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield name, tuple(sorted(getattr(entry.pattern, "converters", {})))
+            yield name, tuple(sorted(outer | converters(entry)))
 
 
 ALL = sorted(set(patterns()))
@@ -88,7 +149,7 @@ def test_every_pattern_has_a_declared_access():
 
 
 @pytest.fixture
-def world(alice, bob, victor, charlie, globex, development):
+def world(alice, mia, bob, victor, charlie, globex, development):
     """Acme's objects, named by the URL parameters that reach them."""
     key, _ = issue_api_key(environment=development, name="alice's key", by=alice)
     return {
@@ -97,6 +158,7 @@ def world(alice, bob, victor, charlie, globex, development):
         "environment_slug": development.slug,
         "key_id": key.public_id,
         "membership_id": bob.memberships.get().pk,
+        "pk": 2**31 - 1,  # a passkey nobody has
     }
 
 
@@ -112,12 +174,12 @@ def expectation(access, role):
     """True if `role` may use a pattern that needs `access`."""
     if access == "signed-in":
         return True
-    if access == "own":  # the fixture's key is alice's: an admin may, a member may not
-        return role == "admin"
+    if access == "own":  # the fixture's key is alice's: an admin or manager may, a member not
+        return RANK[role] >= RANK["manager"]
     return RANK[role] >= RANK[access]
 
 
-PERSONAS = {"admin": "alice", "member": "bob", "viewer": "victor"}
+PERSONAS = {"admin": "alice", "manager": "mia", "member": "bob", "viewer": "victor"}
 CHECKED = [(name, params) for name, params in ALL if ACCESS.get(name) not in (None, "public")]
 
 
@@ -137,13 +199,17 @@ def test_the_role_matrix_holds(client, world, name, params, request):
         client.force_login(request.getfixturevalue(persona))
         status = fetch(client, url).status_code
         if expectation(access, role):
-            assert status not in (403, 404, 500), f"{role} on {url}: {status}"
+            allowed = (403, 500) if name in ABOUT_A_MISSING_FACTOR else (403, 404, 500)
+            assert status not in allowed, f"{role} on {url}: {status}"
         else:
             assert status == 403, f"{role} on {url}: {status}, expected 403"
 
     client.force_login(request.getfixturevalue("charlie"))
     status = fetch(client, url).status_code
     if params:
-        assert status == 404, f"outsider on {url}: {status}, expected 404"
+        # allauth asks for the password again before it looks the passkey up.
+        allowed = (302, 404) if name in ABOUT_A_MISSING_FACTOR else (404,)
+        assert status in allowed, f"outsider on {url}: {status}, expected 404"
     else:
-        assert status not in (404, 500), f"outsider on {url}: {status}"
+        allowed = (500,) if name in ABOUT_A_MISSING_FACTOR else (404, 500)
+        assert status not in allowed, f"outsider on {url}: {status}"

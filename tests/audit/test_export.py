@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import StreamingHttpResponse
-from django.test import Client
+from tests.conftest import Client
 
 from audit.chain import record, verify_chain
 from audit.exports import CSV_COLUMNS

@@ -19,9 +19,9 @@ def step(page: Page, title):
 def test_fresh_account_reaches_a_copied_live_key(page: Page, console, base_url_live):
     page.goto(f"{base_url_live}/accounts/signup/")
     page.get_by_label("Username").fill("dana")
-    page.get_by_label("Email address").fill("dana@example.com")
+    page.get_by_label(re.compile(r"^Email")).fill("dana@example.com")
     page.get_by_label(re.compile(r"^Password:?$")).fill(PASSWORD)
-    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_label("Organization name").fill("Initech")
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(f"{base_url_live}/quickstart/")

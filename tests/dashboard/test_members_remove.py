@@ -214,7 +214,7 @@ def test_an_account_left_in_no_organization_is_deactivated(client, alice, bob, a
     client.force_login(alice)
     client.post(url(membership_of(bob)))
     assert not User.objects.get(pk=bob.pk).is_active
-    response = Client().post("/accounts/login/", {"username": "bob", "password": "x"})
+    response = Client().post("/accounts/login/", {"login": "bob", "password": "x"})
     assert response.status_code != 302
 
 

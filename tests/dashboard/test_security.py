@@ -118,5 +118,5 @@ def test_a_post_with_the_header_token_is_accepted(alice, acme, htmx):
 
 def test_a_sign_in_without_a_csrf_token_is_refused(alice, acme):
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/accounts/login/", {"username": "alice", "password": "x"})
+    response = client.post("/accounts/login/", {"login": "alice", "password": "x"})
     assert response.status_code == 403

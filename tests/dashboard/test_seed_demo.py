@@ -91,7 +91,7 @@ def test_it_leaves_other_organizations_alone(client, alice, acme):
 
 def test_the_demo_user_can_sign_in(client, db):
     seed("--password", "demo-password-1")
-    response = client.post("/accounts/login/", {"username": "demo", "password": "demo-password-1"})
+    response = client.post("/accounts/login/", {"login": "demo", "password": "demo-password-1"})
     assert response.status_code == 302
     assert client.get("/quickstart/").status_code == 200
 

@@ -1,0 +1,144 @@
+"""Accounts through django-allauth, with Keydesk's rules: who may sign up, what is audited.
+
+allauth asks this adapter at each step, so the audit events of sign-in, failed sign-in and
+password change are recorded here, whichever allauth view or flow led to them.
+"""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
+from allauth.account.forms import LoginForm
+from allauth.core import context
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.validators import MaxLengthValidator
+from django.db import transaction
+
+from audit.chain import record
+from audit.models import Action
+from audit.requests import client_ip
+from dashboard.models import OneTimePassword
+from environments.models import Organization
+
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+
+def client_address(request):
+    """django-axes' view of the client's address (see AXES_CLIENT_IP_CALLABLE)."""
+    return client_ip(request) or ""
+
+
+def chains_of(username):
+    """The organizations whose chains record this account's sign-ins: each one it belongs
+    to, else [None], the chain of events with no organization (so no attempt goes unlogged)."""
+    return list(Organization.objects.filter(memberships__user__username=username)) or [None]
+
+
+def record_for_user(request, user, action, **extra):
+    """One event in each chain of `user` (see chains_of)."""
+    for organization in chains_of(user.get_username()):
+        record(action=action, organization=organization, actor=user, request=request, **extra)
+
+
+def record_failed_sign_in(request, username):
+    for organization in chains_of(username):
+        record(
+            action=Action.SIGN_IN_FAILED,
+            organization=organization,
+            actor=request.user,  # anonymous: the attempt is not the system's doing
+            actor_name=username,
+            request=request,
+            metadata={"username": username},
+        )
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "username_password_mismatch": (
+            "That username and password do not match. Check both and try again."
+        ),
+    }
+
+    def get_client_ip(self, request):
+        # The same address as the audit log and django-axes (TRUSTED_PROXY_COUNT).
+        return client_ip(request) or request.META.get("REMOTE_ADDR", "")
+
+    def is_open_for_signup(self, request):
+        return settings.REGISTRATION_OPEN
+
+    def get_password_change_redirect_url(self, request):
+        return "/"
+
+    def post_login(self, request, user, *, signup, **kwargs):
+        """Every stage passed (password, then a second factor if any): signed in."""
+        response = super().post_login(request, user, signup=signup, **kwargs)
+        if not signup:  # sign-up records its own event
+            record_for_user(request, user, Action.SIGN_IN)
+        return response
+
+    def authentication_failed(self, request, **credentials):
+        # Bounded like the field itself, without NUL characters that PostgreSQL cannot store.
+        username = str(credentials.get("username") or "").replace("\x00", "").strip()
+        username = username[:USERNAME_MAX_LENGTH]
+        # Attempts past the lockout are not recorded one by one: the failures that caused it
+        # were, and the log must not grow at an attacker's pace.
+        failures = getattr(request, "axes_failures_since_start", 0)
+        if username and failures <= settings.AXES_FAILURE_LIMIT:
+            record_failed_sign_in(request, username)
+
+
+class SignInForm(LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["login"]
+        field.label = "Username"
+        field.widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        # Nothing longer than a username reaches authenticate() and django-axes' varchar(255).
+        field.max_length = USERNAME_MAX_LENGTH
+        field.validators.append(MaxLengthValidator(USERNAME_MAX_LENGTH))
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    """allauth's password change (current password, new one twice, the validators), audited.
+
+    allauth keeps this session signed in; Django's session hash ends the user's others."""
+
+    def save(self):
+        request = context.request
+        with transaction.atomic():
+            super().save()
+            OneTimePassword.objects.filter(user=self.user).delete()
+            record_for_user(request, self.user, Action.PASSWORD_CHANGED, target=self.user)
+
+
+# allauth's two-factor views change authenticators and then send these signals (after the
+# commit); they are its documented hook, so each change is recorded here, whichever view made it.
+MFA_ACTIONS = {
+    "added": Action.TWO_FACTOR_ADDED,
+    "removed": Action.TWO_FACTOR_REMOVED,
+    "reset": Action.RECOVERY_CODES_REGENERATED,
+}
+
+
+def record_two_factor_change(change, *, request, user, authenticator, **kwargs):
+    with transaction.atomic():
+        record_for_user(
+            request,
+            user,
+            MFA_ACTIONS[change],
+            target=user,
+            metadata={"method": authenticator.type},
+        )
+
+
+def connect_two_factor_audit():
+    from functools import partial
+
+    from allauth.mfa import signals
+
+    for change in MFA_ACTIONS:
+        handler = partial(record_two_factor_change, change)
+        getattr(signals, f"authenticator_{change}").connect(
+            handler, weak=False, dispatch_uid=f"keydesk-audit-{change}"
+        )
