@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.http import StreamingHttpResponse
-from tests.conftest import Client
 
 from audit.chain import record, verify_chain
 from audit.exports import CSV_COLUMNS
 from audit.models import Action, AuditEvent, canonical_bytes
 from keys.models import issue_api_key
 from tests.audit.conftest import sign_ins
+from tests.conftest import Client
 
 CSV_URL = "/audit/export.csv"
 JSONL_URL = "/audit/export.jsonl"
