@@ -40,6 +40,7 @@ class Action(models.TextChoices):
     KEY_ROTATED = "key_rotated", "Key rotated"
     KEY_REVOKED = "key_revoked", "Key revoked"
     KEY_EXPIRED = "key_expired", "Key expired"
+    KEY_LEAKED = "key_leaked", "Key reported leaked and revoked"
     MEMBER_ADDED = "member_added", "Member added"
     ROLE_CHANGED = "role_changed", "Role changed"
     MEMBER_REMOVED = "member_removed", "Member removed"

@@ -25,6 +25,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=False)
 # How many proxies in front of Keydesk append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Leak reports (`POST /v1/credentials/revoke`) one client address may send a minute.
+LEAK_REPORT_RATE_LIMIT = env.int("LEAK_REPORT_RATE_LIMIT", default=10)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from environments.models import Environment
 from keys import tokens
 from keys.decorators import require_api_key
+from keys.leak_api import router as leak_router
 from keys.models import (
     ApiKey,
     Kind,
@@ -361,3 +362,7 @@ def delete_key(request, key_id: str):
     )
     key.refresh_from_db()
     return KeyOut.of(key)
+
+
+# Leak intake (keys/leak_api.py): public endpoints, registered after the keyed ones.
+api.add_router("/", leak_router)

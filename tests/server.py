@@ -1,6 +1,7 @@
 """A real gunicorn serving the test database, for tests that need separate processes."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -67,7 +68,7 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
             try:
                 with urllib.request.urlopen(base + "/livez", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out (URLError is one): not up yet
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "gunicorn did not start:\n" + Path(log_path).read_text()
@@ -122,3 +123,16 @@ def redis_server():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def send(url, body=b"", method="POST", headers=None):
+    """(status, headers, body) of a request with a body, whatever the status."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()

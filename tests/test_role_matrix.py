@@ -31,6 +31,7 @@ ACCESS = {
     "v1:patch_key": "api",
     "v1:delete_key": "api",
     "v1:rotate_key": "api",
+    "v1:revoke_credentials": "public",
     "dashboard:login": "public",
     "dashboard:signup": "public",
     "dashboard:logout": "public",

@@ -1,0 +1,77 @@
+"""Leaked keys: found in the wild, reported, and revoked at once (DESIGN.md section 13).
+
+Three ways in share this module: anyone's report (`POST /v1/credentials/revoke`), GitHub's
+secret scanning (`POST /v1/secret-scanning/github`) and `manage.py find_keys --revoke`.
+Each revocation is one `key_leaked` audit event that says where the key was found.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import Action, record
+from keys import tokens
+from keys.models import ApiKey, _user, candidate_digests
+
+LEAKED_REASON = "reported leaked"
+
+
+@dataclass(frozen=True)
+class Found:
+    """A string that is a key of this deployment, and whether this report revoked it."""
+
+    key: ApiKey
+    revoked_now: bool
+
+
+def known_keys(plaintexts):
+    """{plaintext: key} for the strings that are keys of this deployment.
+
+    Strings failing the shape or checksum cost no query; the rest are one query in all."""
+    candidates = {p for p in plaintexts if tokens.is_well_formed(p)}
+    if not candidates:
+        return {}
+    by_digest = {}
+    for plaintext in candidates:
+        for digest in candidate_digests(plaintext):
+            by_digest[digest] = plaintext
+    keys = ApiKey.objects.filter(digest__in=by_digest).select_related("environment__project")
+    return {by_digest[key.digest]: key for key in keys}
+
+
+def revoke_leaked(*, plaintexts, source, reason=LEAKED_REASON, by=None, request=None, where=""):
+    """Revoke every key of this deployment among `plaintexts` that is not revoked yet.
+
+    `source` names who reported it (`public report`, `github secret scanning`, `find_keys`),
+    `where` where it was found (a URL, a file and line). Returns [Found], one per known key;
+    the plaintexts themselves are never recorded, only each key's hint."""
+    return [
+        Found(key, _revoke(key, source=source, reason=reason, by=by, request=request, where=where))
+        for key in known_keys(plaintexts).values()
+    ]
+
+
+def _revoke(key, *, source, reason, by, request, where):
+    with transaction.atomic():
+        now = timezone.now()
+        if not key.revoke(by=_user(by), reason=reason, at=now):
+            return False
+        environment = key.environment
+        record(
+            action=Action.KEY_LEAKED,
+            organization=environment.project.organization_id,
+            actor=by if by is not None else getattr(request, "user", None),
+            target=key,
+            project=environment.project_id,
+            environment=environment,
+            request=request,
+            metadata={
+                "hint": key.hint,
+                "source": source,
+                "where": where[:500],
+                "reason": reason,
+                "effective_at": now.isoformat(),
+            },
+        )
+    return True
