@@ -27,6 +27,13 @@ API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=False)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Leak reports (`POST /v1/credentials/revoke`) one client address may send a minute.
 LEAK_REPORT_RATE_LIMIT = env.int("LEAK_REPORT_RATE_LIMIT", default=10)
+# GitHub secret scanning: where its signing keys are listed, and how long a fetch that did not
+# name a report's key holds further fetches back (made-up key identifiers cost one fetch a minute).
+SECRET_SCANNING_KEYS_URL = env(
+    "SECRET_SCANNING_KEYS_URL",
+    default="https://api.github.com/meta/public_keys/secret_scanning",
+)
+SECRET_SCANNING_REFRESH_HOLD = env.int("SECRET_SCANNING_REFRESH_HOLD", default=60)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -4,15 +4,18 @@ Both read the raw body themselves: GitHub's signature covers the exact bytes, an
 is not the contract's shape is a 400 here, not the schema layer's 422.
 """
 
+import hashlib
 import json
 import time
+from typing import Literal
 
 from django.conf import settings
 from ninja import Router, Schema
 
 from audit.models import client_ip
-from keys.leaks import revoke_leaked
+from keys.leaks import known_keys, revoke_leaked, revoke_leaked_key
 from keys.schemas import ErrorOut
+from keys.secret_scanning import KeysUnavailable, signature_holds
 from keys.verification import Refusal, increment
 
 router = Router(tags=["leaks"])
@@ -22,8 +25,17 @@ class ReceivedOut(Schema):
     received: int
 
 
+class TokenLabelOut(Schema):
+    token_hash: str
+    token_type: str
+    label: Literal["true_positive", "false_positive"]
+
+
 MAX_CREDENTIALS = 100
 REVOKE_BODY_LIMIT = 64 * 1024
+GITHUB_BODY_LIMIT = 1024 * 1024
+GITHUB_MAX_TOKENS = 1000
+GITHUB_FIELDS = ("token", "type", "url", "source")
 
 
 def read_body(request, limit):
@@ -107,3 +119,88 @@ def revoke_credentials(request):
         )
     revoke_leaked(plaintexts=credentials, source="public report", request=request)
     return 202, {"received": len(credentials)}
+
+
+def github_reports(data):
+    """The report's items, or a 400 when it is not GitHub's format."""
+    if (
+        not isinstance(data, list)
+        or len(data) > GITHUB_MAX_TOKENS
+        or not all(
+            isinstance(item, dict) and all(isinstance(item.get(f), str) for f in GITHUB_FIELDS)
+            for item in data
+        )
+    ):
+        raise Refusal(
+            400,
+            "invalid_request",
+            "Send a JSON array of at most "
+            f"{GITHUB_MAX_TOKENS} objects with string fields token, type, url and source.",
+        )
+    return data
+
+
+@router.post(
+    "/secret-scanning/github",
+    auth=None,
+    response={200: list[TokenLabelOut], 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 503: ErrorOut},
+    summary="GitHub secret scanning reports",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": list(GITHUB_FIELDS),
+                            "properties": {f: {"type": "string"} for f in GITHUB_FIELDS},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+def github_secret_scanning(request):
+    """GitHub's secret scanning partner endpoint: a signed list of tokens found in public code.
+
+    Nothing is read from the body before its signature holds."""
+    body = read_body(request, GITHUB_BODY_LIMIT)
+    try:
+        signed = signature_holds(
+            body,
+            request.headers.get("Github-Public-Key-Identifier", ""),
+            request.headers.get("Github-Public-Key-Signature", ""),
+        )
+    except KeysUnavailable:
+        raise Refusal(
+            503,
+            "service_unavailable",
+            "The secret scanning public keys cannot be fetched; try again later.",
+            {"Retry-After": "60"},
+        ) from None
+    if not signed:
+        raise Refusal(401, "invalid_signature", "The report's signature does not verify.")
+    reports = github_reports(parse_json(body))
+    keys = known_keys([r["token"] for r in reports])
+    for report in reports:
+        if report["token"] in keys:
+            url = report["url"][:500]
+            revoke_leaked_key(
+                key=keys[report["token"]],
+                source=f"github secret scanning ({report['source'][:50]})",
+                reason=f"reported leaked by GitHub secret scanning: {url}",
+                reporter="GitHub secret scanning",
+                where=url,
+                request=request,
+            )
+    return 200, [
+        {
+            "token_hash": hashlib.sha256(r["token"].encode()).hexdigest(),
+            "token_type": r["type"],
+            "label": "true_positive" if r["token"] in keys else "false_positive",
+        }
+        for r in reports
+    ]

@@ -5,8 +5,6 @@ secret scanning (`POST /v1/secret-scanning/github`) and `manage.py find_keys --r
 Each revocation is one `key_leaked` audit event that says where the key was found.
 """
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,14 +13,6 @@ from keys import tokens
 from keys.models import ApiKey, _user, candidate_digests
 
 LEAKED_REASON = "reported leaked"
-
-
-@dataclass(frozen=True)
-class Found:
-    """A string that is a key of this deployment, and whether this report revoked it."""
-
-    key: ApiKey
-    revoked_now: bool
 
 
 def known_keys(plaintexts):
@@ -40,19 +30,20 @@ def known_keys(plaintexts):
     return {by_digest[key.digest]: key for key in keys}
 
 
-def revoke_leaked(*, plaintexts, source, reason=LEAKED_REASON, by=None, request=None, where=""):
-    """Revoke every key of this deployment among `plaintexts` that is not revoked yet.
+def revoke_leaked(*, plaintexts, **report):
+    """Revoke every key of this deployment among `plaintexts` that is not revoked yet, as
+    revoke_leaked_key does; returns the keys this call revoked."""
+    return [key for key in known_keys(plaintexts).values() if revoke_leaked_key(key=key, **report)]
+
+
+def revoke_leaked_key(
+    *, key, source, reason=LEAKED_REASON, by=None, reporter=None, request=None, where=""
+):
+    """Revoke one leaked key and record it, in one transaction; False if it was revoked.
 
     `source` names who reported it (`public report`, `github secret scanning`, `find_keys`),
-    `where` where it was found (a URL, a file and line). Returns [Found], one per known key;
-    the plaintexts themselves are never recorded, only each key's hint."""
-    return [
-        Found(key, _revoke(key, source=source, reason=reason, by=by, request=request, where=where))
-        for key in known_keys(plaintexts).values()
-    ]
-
-
-def _revoke(key, *, source, reason, by, request, where):
+    `where` where it was found (a URL, a file and line), `reporter` names an anonymous
+    reporter in the audit log. The plaintext is never recorded, only the key's hint."""
     with transaction.atomic():
         now = timezone.now()
         if not key.revoke(by=_user(by), reason=reason, at=now):
@@ -66,6 +57,7 @@ def _revoke(key, *, source, reason, by, request, where):
             project=environment.project_id,
             environment=environment,
             request=request,
+            actor_name=reporter,
             metadata={
                 "hint": key.hint,
                 "source": source,

@@ -32,6 +32,7 @@ ACCESS = {
     "v1:delete_key": "api",
     "v1:rotate_key": "api",
     "v1:revoke_credentials": "public",
+    "v1:github_secret_scanning": "public",
     "dashboard:login": "public",
     "dashboard:signup": "public",
     "dashboard:logout": "public",
