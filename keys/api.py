@@ -253,6 +253,7 @@ def create_key(request, body: KeyIn):
         description=body.description,
         expires_at=expires_at,
         allowed_ips=allowed_ips,
+        allowed_origins=body.allowed_origins or [],
         rate_limit=body.rate_limit,
         request=request,
     )
@@ -309,8 +310,9 @@ def patch_key(request, key_id: str, body: KeyChanges):
         within_own_permissions(request, permissions)
         changes["can_write"] = "write" in permissions
         changes["can_manage"] = "manage" in permissions
-    if "allowed_ips" in sent:
-        changes["allowed_ips"] = sent["allowed_ips"] or []
+    for listed in ("allowed_ips", "allowed_origins"):
+        if listed in sent:
+            changes[listed] = sent[listed] or []
     if "rate_limit" in sent:
         changes["rate_limit"] = sent["rate_limit"]
     if "description" in changes and changes["description"] is None:

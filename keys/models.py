@@ -159,6 +159,8 @@ class ApiKey(models.Model):
     can_manage = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     allowed_ips = models.JSONField(default=list, blank=True)
+    # Origins or host patterns (keys/origins.py) a browser page must come from; empty: any.
+    allowed_origins = models.JSONField(default=list, blank=True)
     rate_limit = models.PositiveIntegerField(null=True, blank=True)
 
     digest = models.CharField(max_length=64, unique=True, editable=False)
@@ -291,7 +293,7 @@ def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **
     """Issue a key and record it, in one transaction.
 
     `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
-    (write, manage, expires_at, description, allowed_ips, rate_limit)."""
+    (write, manage, expires_at, description, allowed_ips, allowed_origins, rate_limit)."""
     with transaction.atomic():
         key, plaintext = ApiKey.issue(
             environment=environment, name=name, created_by=_user(by), kind=kind, **fields
@@ -371,6 +373,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             description=key.description,
             expires_at=key.expires_at,
             allowed_ips=key.allowed_ips,
+            allowed_origins=key.allowed_origins,
             rate_limit=key.rate_limit,
             rotated_from=key,
         )
@@ -395,6 +398,7 @@ EDITABLE = (
     "can_write",
     "can_manage",
     "allowed_ips",
+    "allowed_origins",
     "rate_limit",
     "expires_at",
 )

@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from keys import origins
 from keys.models import clean_expiry
 
 Perm = Literal["read", "write", "manage"]
@@ -51,6 +52,7 @@ class KeyOut(Schema):
     revoked_at: datetime | None
     revoked_reason: str
     allowed_ips: list[str]
+    allowed_origins: list[str]
     rate_limit: int | None
     rotated_from: str | None
 
@@ -72,6 +74,7 @@ class KeyOut(Schema):
             "revoked_at": key.revoked_at,
             "revoked_reason": key.revoked_reason,
             "allowed_ips": key.allowed_ips,
+            "allowed_origins": key.allowed_origins,
             "rate_limit": key.rate_limit,
             "rotated_from": key.rotated_from.public_id if key.rotated_from_id else None,
         }
@@ -94,6 +97,10 @@ def _cidrs(value):
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
+def _origins(value):
+    return None if value is None else origins.clean(value)
+
+
 def no_nul(value):
     """PostgreSQL cannot store NUL in text: refuse it here, as a clear 422."""
     if isinstance(value, str) and "\x00" in value:
@@ -107,9 +114,13 @@ class KeyChanges(Schema):
     permissions: list[Perm] | None = None
     expires_at: datetime | None = None
     allowed_ips: list[str] | None = None
+    allowed_origins: list[str] | None = Field(
+        None, description="Origins (https://app.example.com) or host patterns (*.example.com)."
+    )
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
+    check_origins = field_validator("allowed_origins")(_origins)
     check_text = field_validator("name", "description")(no_nul)
 
     check_expiry = field_validator("expires_at")(clean_expiry)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit.models import client_ip
-from keys import tokens
+from keys import origins, tokens
 from keys.models import (
     ApiKey,
     KeyUsage,
@@ -94,7 +94,7 @@ class VerifiedKey:
 
 LOOKUP_SQL = """
 SELECT k.id, k.public_id, k.name, k.can_write, k.can_manage, k.expires_at, k.allowed_ips,
-       k.rate_limit, k.revoked_at, k.last_used_at, k.expiry_recorded,
+       k.allowed_origins, k.rate_limit, k.revoked_at, k.last_used_at, k.expiry_recorded,
        e.id, e.slug, e.default_rate_limit, p.id, p.slug, p.organization_id
 FROM keys_apikey k
 JOIN environments_environment e ON e.id = k.environment_id
@@ -230,6 +230,7 @@ def verify(request, permissions=("read",)):
         can_manage,
         expires_at,
         allowed_ips,
+        allowed_origins,
         rate_limit,
         revoked_at,
         last_used_at,
@@ -270,6 +271,14 @@ def verify(request, permissions=("read",)):
     allowed_ips = _json(allowed_ips)
     if allowed_ips and not ip_allowed(client_ip(request), allowed_ips):
         raise Refusal(403, "ip_not_allowed", "This key may not be used from this address.", headers)
+    allowed_origins = _json(allowed_origins)
+    if allowed_origins and not origins.allowed(
+        origins.request_origin(request.headers.get("Origin"), request.headers.get("Referer")),
+        allowed_origins,
+    ):
+        raise Refusal(
+            403, "origin_not_allowed", "This key may not be used from this origin.", headers
+        )
     if not allowed:
         raise Refusal(
             429,
