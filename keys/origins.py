@@ -9,7 +9,10 @@ copied out of a web page from working on other sites' pages, it does not authent
 """
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
+
+Origin = tuple[str, str, int]  # scheme, host, port
 
 MAX_ORIGINS = 100
 ENTRY_RE = re.compile(
@@ -19,7 +22,7 @@ ENTRY_RE = re.compile(
 )
 
 
-def clean(entries):
+def clean(entries: Iterable[str]) -> list[str]:
     """The entries as stored (lower case, no trailing slash); ValueError names a bad one."""
     cleaned = []
     for entry in entries:
@@ -38,7 +41,7 @@ def clean(entries):
     return list(dict.fromkeys(cleaned))
 
 
-def request_origin(origin_header, referer_header):
+def request_origin(origin_header: str | None, referer_header: str | None) -> Origin | None:
     """(scheme, host, port) of the page that sent a request, or None."""
     for value in (origin_header, referer_header):
         if not value or value == "null":
@@ -54,7 +57,7 @@ def request_origin(origin_header, referer_header):
     return None
 
 
-def allowed(origin, entries):
+def allowed(origin: Origin | None, entries: Iterable[str]) -> bool:
     """Whether `origin` (request_origin's answer) matches any stored entry."""
     if origin is None:
         return False

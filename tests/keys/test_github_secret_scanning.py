@@ -17,7 +17,7 @@ from keys import tokens
 from keys.models import ApiKey, Status, issue_api_key
 from tests.server import gunicorn, send
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 class KeyServer:

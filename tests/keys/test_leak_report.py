@@ -11,7 +11,7 @@ from keys import tokens
 from keys.models import ApiKey, Status, issue_api_key, rotate_api_key
 from tests.server import gunicorn, send
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 # One proxy in front: each test reports from its own address, so limits do not cross tests.
 SERVER_ENV = {"TRUSTED_PROXY_COUNT": "1", "LEAK_REPORT_RATE_LIMIT": "5"}

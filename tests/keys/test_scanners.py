@@ -40,6 +40,7 @@ def leaky_file(tmp_path):
     return path, {2: issued[0], 4: issued[1], 7: issued[2]}
 
 
+@pytest.mark.process
 def test_the_detect_secrets_plugin_reports_issued_keys_only(leaky_file):
     path, issued = leaky_file
     result = subprocess.run(
