@@ -10,7 +10,7 @@ import time
 from typing import Literal
 
 from django.conf import settings
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from audit.models import client_ip
 from keys.leaks import known_keys, revoke_leaked, revoke_leaked_key
@@ -118,7 +118,7 @@ def revoke_credentials(request):
             f'Send {{"credentials": [...]}}: a list of at most {MAX_CREDENTIALS} strings.',
         )
     revoke_leaked(plaintexts=credentials, source="public report", request=request)
-    return 202, {"received": len(credentials)}
+    return Status(202, {"received": len(credentials)})
 
 
 def github_reports(data):
@@ -196,11 +196,14 @@ def github_secret_scanning(request):
                 where=url,
                 request=request,
             )
-    return 200, [
-        {
-            "token_hash": hashlib.sha256(r["token"].encode()).hexdigest(),
-            "token_type": r["type"],
-            "label": "true_positive" if r["token"] in keys else "false_positive",
-        }
-        for r in reports
-    ]
+    return Status(
+        200,
+        [
+            {
+                "token_hash": hashlib.sha256(r["token"].encode()).hexdigest(),
+                "token_type": r["type"],
+                "label": "true_positive" if r["token"] in keys else "false_positive",
+            }
+            for r in reports
+        ],
+    )
