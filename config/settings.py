@@ -48,7 +48,16 @@ INSTALLED_APPS = [
     "keys",
     "environments",
     "audit",
+    "django_tasks_db",
 ]
+
+# Background work (webhook deliveries): Django's Tasks framework, queued in the database and
+# run by `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Webhooks: only https endpoints on public addresses, unless this is set (development, tests).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Seconds between retries of a failed delivery (empty: audit.webhooks.RETRY_DELAYS).
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env.list("WEBHOOK_RETRY_DELAYS", default=[])]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

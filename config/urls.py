@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from audit.urls import patterns as audit_patterns
+from audit.webhook_urls import patterns as webhook_patterns
 from config import health
 from environments.access import membership_required
 from keys.api import api, verify_endpoint
@@ -14,4 +15,5 @@ urlpatterns = [
     path("", include("environments.urls")),
     path("", include("keys.urls")),
     path("audit/", include(audit_patterns(membership_required(allow="is_admin")))),
+    path("settings/webhooks/", include(webhook_patterns(membership_required(allow="is_admin")))),
 ]

@@ -12,6 +12,7 @@ pattern, every role and an outsider from another organization:
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from audit.models import Webhook, WebhookDelivery
 from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
@@ -61,6 +62,10 @@ ACCESS = {
     "audit:verify": "admin",
     "audit:export_csv": "admin",
     "audit:export_jsonl": "admin",
+    "webhooks:list": "admin",
+    "webhooks:create": "admin",
+    "webhooks:detail": "admin",
+    "webhooks:redeliver": "admin",
 }
 RANK = {"viewer": 0, "member": 1, "admin": 2}
 
@@ -92,7 +97,15 @@ def test_every_pattern_has_a_declared_access():
 def world(alice, bob, victor, charlie, globex, development):
     """Acme's objects, named by the URL parameters that reach them."""
     key, _ = issue_api_key(environment=development, name="alice's key", by=alice)
+    webhook = Webhook.objects.create(
+        organization=development.project.organization, url="https://hooks.example/", secret="s"
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, message_id="msg_matrix", event_type="key.created", payload={}
+    )
     return {
+        "webhook_id": webhook.pk,
+        "delivery_id": delivery.pk,
         "slug": development.project.slug,
         "project_slug": development.project.slug,
         "environment_slug": development.slug,
