@@ -25,6 +25,7 @@ from django.tasks import task
 from django.utils import timezone
 from standardwebhooks import Webhook as Signer
 
+from audit import alerts
 from audit.models import EVENT_TYPES, DeliveryStatus, Webhook, WebhookDelivery
 
 RETRY_WINDOW = timedelta(hours=24)
@@ -93,9 +94,12 @@ def payload(event):
 
 
 def on_event(event):
-    """Called by record() inside the event's transaction: deliveries follow its commit."""
+    """Called by record() inside the event's transaction: deliveries and alerts follow its
+    commit."""
     if event.action in EVENT_TYPES and event.organization_id is not None:
         transaction.on_commit(lambda: enqueue_deliveries(event))
+    if alerts.wants_alert(event):
+        transaction.on_commit(lambda: alerts.send_alert.enqueue(event.pk))
 
 
 def enqueue_deliveries(event):

@@ -56,6 +56,34 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Webhooks: only https endpoints on public addresses, unless this is set (development, tests).
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+
+
+# Security alerts by email to each organization's admins: through EMAIL_URL (django-environ's
+# form, e.g. smtp+tls://user:password@smtp.example.com:587), or the console in DEBUG.
+def mailers(url):
+    """Django's MAILERS from django-environ's reading of EMAIL_URL (empty: none, or the
+    console in DEBUG)."""
+    if not url:
+        console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"default": console} if DEBUG else {}
+    config = env.email_url_config(url)
+    mailer = {"BACKEND": config["EMAIL_BACKEND"]}
+    if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        mailer["OPTIONS"] = {
+            "host": config["EMAIL_HOST"],
+            "port": config["EMAIL_PORT"],
+            "username": config["EMAIL_HOST_USER"],
+            "password": config["EMAIL_HOST_PASSWORD"],
+            "use_tls": config.get("EMAIL_USE_TLS", False),
+            "use_ssl": config.get("EMAIL_USE_SSL", False),
+            "timeout": 30,
+        }
+    return {"default": mailer}
+
+
+MAILERS = mailers(env("EMAIL_URL", default=""))
+ALERT_EMAILS = bool(MAILERS)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="keydesk@localhost")
 # Seconds between retries of a failed delivery (empty: audit.webhooks.RETRY_DELAYS).
 WEBHOOK_RETRY_DELAYS = [int(s) for s in env.list("WEBHOOK_RETRY_DELAYS", default=[])]
 
