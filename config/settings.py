@@ -61,8 +61,8 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", defa
 # Security alerts by email to each organization's admins: through EMAIL_URL (django-environ's
 # form, e.g. smtp+tls://user:password@smtp.example.com:587), or the console in DEBUG.
 def mailers(url):
-    """Django's MAILERS from django-environ's reading of EMAIL_URL (empty: none, or the
-    console in DEBUG)."""
+    """Django's MAILERS from django-environ's reading of EMAIL_URL (empty: the console in
+    DEBUG, else none)."""
     if not url:
         console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
         return {"default": console} if DEBUG else {}
@@ -81,8 +81,11 @@ def mailers(url):
     return {"default": mailer}
 
 
-MAILERS = mailers(env("EMAIL_URL", default=""))
-ALERT_EMAILS = bool(MAILERS)
+# Without a mailer nothing is sent (ALERT_EMAILS is off); an empty MAILERS would fail the
+# deploy check, so it is left unset.
+if mailers(env("EMAIL_URL", default="")):
+    MAILERS = mailers(env("EMAIL_URL", default=""))
+ALERT_EMAILS = bool(env("EMAIL_URL", default="")) or DEBUG
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="keydesk@localhost")
 # Seconds between retries of a failed delivery (empty: audit.webhooks.RETRY_DELAYS).
 WEBHOOK_RETRY_DELAYS = [int(s) for s in env.list("WEBHOOK_RETRY_DELAYS", default=[])]
