@@ -41,11 +41,13 @@ class Action(models.TextChoices):
     KEY_REVOKED = "key_revoked", "Key revoked"
     KEY_EXPIRED = "key_expired", "Key expired"
     KEY_LEAKED = "key_leaked", "Key reported leaked and revoked"
+    KEY_EXPIRING = "key_expiring", "Key expiring soon"
     MEMBER_ADDED = "member_added", "Member added"
     ROLE_CHANGED = "role_changed", "Role changed"
     MEMBER_REMOVED = "member_removed", "Member removed"
     AUDIT_EXPORTED = "audit_exported", "Audit log exported"
     AUDIT_PRUNED = "audit_pruned", "Old audit events pruned"
+    AUDIT_CHECKPOINT = "audit_checkpoint", "Daily chain checkpoint"
 
 
 class AppendOnlyError(Exception):
@@ -641,11 +643,38 @@ EVENT_TYPES = {
     Action.KEY_REVOKED: "key.revoked",
     Action.KEY_LEAKED: "key.leaked",
     Action.KEY_EXPIRED: "key.expired",
+    Action.KEY_EXPIRING: "key.expiring",
+    Action.AUDIT_CHECKPOINT: "audit.checkpoint",
     Action.MEMBER_ADDED: "member.added",
     Action.ROLE_CHANGED: "member.role_changed",
     Action.MEMBER_REMOVED: "member.removed",
 }
 WEBHOOK_EVENT_TYPES = sorted(EVENT_TYPES.values())
+
+
+def record_checkpoints(*, now=None):
+    """Once a day, an `audit_checkpoint` event in each organization's chain carrying its head
+    hash, so a copy of it (a webhook, an export) lives outside the database."""
+    now = now or timezone.now()
+    recorded = 0
+    for head in ChainHead.objects.filter(chain__startswith="org:").order_by("id"):
+        organization_id = int(head.chain.removeprefix("org:"))
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update().get(pk=head.pk)  # one at a time
+            done = AuditEvent.objects.filter(
+                organization_id=organization_id,
+                action=Action.AUDIT_CHECKPOINT,
+                created_at__gte=start_of_day(timezone.localdate(now)),
+            )
+            if done.exists():
+                continue
+            record(
+                action=Action.AUDIT_CHECKPOINT,
+                organization=organization_id,
+                metadata={"chain": head.chain, "head_hash": head.last_hash},
+            )
+            recorded += 1
+    return recorded
 
 
 class WebhookQuerySet(models.QuerySet):

@@ -182,6 +182,8 @@ class ApiKey(models.Model):
     )
     # Set when the first refused use after expiry is recorded, so that is recorded once.
     expiry_recorded = models.BooleanField(default=False, editable=False)
+    # The last `key_expiring` notice recorded (days ahead: 7, then 1), so each is sent once.
+    expiry_notice = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -420,7 +422,8 @@ def update_api_key(*, key, by, changes, request=None):
         fields = list(changed)
         if "expires_at" in changed:
             key.expiry_recorded = False  # a new expiry is recorded when it comes, too
-            fields.append("expiry_recorded")
+            key.expiry_notice = None  # and announced again
+            fields += ["expiry_recorded", "expiry_notice"]
         key.save(update_fields=fields)
         _record(
             key,
