@@ -59,6 +59,11 @@ def parse_json(body):
         raise Refusal(400, "invalid_request", "The body is not JSON.") from None
 
 
+def json_body(schema):
+    """The OpenAPI request body of an endpoint that reads its raw body itself."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def within_report_limit(request):
     """Reports per client address per minute (LEAK_REPORT_RATE_LIMIT), shared by every worker."""
     limit = settings.LEAK_REPORT_RATE_LIMIT
@@ -80,26 +85,19 @@ def within_report_limit(request):
     auth=None,
     response={202: ReceivedOut, 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
     summary="Report leaked keys",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["credentials"],
-                        "properties": {
-                            "credentials": {
-                                "type": "array",
-                                "maxItems": MAX_CREDENTIALS,
-                                "items": {"type": "string"},
-                            }
-                        },
-                    }
+    openapi_extra=json_body(
+        {
+            "type": "object",
+            "required": ["credentials"],
+            "properties": {
+                "credentials": {
+                    "type": "array",
+                    "maxItems": MAX_CREDENTIALS,
+                    "items": {"type": "string"},
                 }
             },
         }
-    },
+    ),
 )
 def revoke_credentials(request):
     """Anyone holding a leaked key can kill it here. The answer is the same whether or not
@@ -145,23 +143,16 @@ def github_reports(data):
     auth=None,
     response={200: list[TokenLabelOut], 400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 503: ErrorOut},
     summary="GitHub secret scanning reports",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": list(GITHUB_FIELDS),
-                            "properties": {f: {"type": "string"} for f in GITHUB_FIELDS},
-                        },
-                    }
-                }
+    openapi_extra=json_body(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": list(GITHUB_FIELDS),
+                "properties": {f: {"type": "string"} for f in GITHUB_FIELDS},
             },
         }
-    },
+    ),
 )
 def github_secret_scanning(request):
     """GitHub's secret scanning partner endpoint: a signed list of tokens found in public code.
