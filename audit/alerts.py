@@ -12,7 +12,7 @@ from django.tasks import task
 
 from audit.models import Action, AuditEvent
 
-ALERT_ACTIONS = {Action.KEY_LEAKED}
+ALERT_ACTIONS = {Action.KEY_LEAKED, Action.KEY_REFUSALS, Action.SIGN_IN_FAILURES}
 
 
 def admin_emails(organization_id):
@@ -39,21 +39,38 @@ def wants_alert(event):
 def message(event):
     """(subject, body) of the alert for `event`."""
     meta = event.metadata
-    subject = f"Keydesk: key {event.target_name} ({meta.get('hint', '')}) leaked and revoked"
-    body = "\n".join(
-        [
-            f"The API key {event.target_name} ({event.target_id}, {meta.get('hint', '')}) was "
-            "reported leaked and has been revoked: it no longer works.",
+    key = f"{event.target_name} ({event.target_id}, {meta.get('hint', '')})"
+    if event.action == Action.SIGN_IN_FAILURES:
+        subject = f"Keydesk: {meta['failures']} failed sign-ins for {meta['username']}"
+        lines = [
+            f"{meta['failures']} sign-ins for the username {meta['username']} failed within "
+            f"{meta['window_seconds']} seconds, the last from {event.ip or 'an unknown address'}.",
+            "",
+            "If this was not them, someone is guessing a password: Keydesk locks the username "
+            "and address out after a few tries.",
+        ]
+    elif event.action == Action.KEY_REFUSALS:
+        subject = f"Keydesk: key {event.target_name} ({meta.get('hint', '')}) is being refused"
+        lines = [
+            f"The API key {key} was refused {meta['refusals']} times within "
+            f"{meta['window_seconds']} seconds (last: {meta['last']['status']} "
+            f"{meta['last']['code']}).",
+            "",
+            "A client is misconfigured, over its rate limit, or using the key from where it may "
+            "not: check who holds it.",
+        ]
+    else:
+        subject = f"Keydesk: key {event.target_name} ({meta.get('hint', '')}) leaked and revoked"
+        lines = [
+            f"The API key {key} was reported leaked and has been revoked: it no longer works.",
             "",
             f"Reported by: {meta.get('source', '')}",
             f"Found at: {meta.get('where') or 'not given'}",
             f"Revoked at: {meta.get('effective_at', event.created_at.isoformat())}",
-            f"Audit event: #{event.pk}",
             "",
             "Issue a replacement and update whatever used the key.",
         ]
-    )
-    return subject, body
+    return subject, "\n".join([*lines, "", f"Audit event: #{event.pk}"])
 
 
 @task()

@@ -42,6 +42,8 @@ class Action(models.TextChoices):
     KEY_EXPIRED = "key_expired", "Key expired"
     KEY_LEAKED = "key_leaked", "Key reported leaked and revoked"
     KEY_EXPIRING = "key_expiring", "Key expiring soon"
+    KEY_REFUSALS = "key_refusals", "Burst of refused requests for a key"
+    SIGN_IN_FAILURES = "sign_in_failures", "Burst of failed sign-ins"
     MEMBER_ADDED = "member_added", "Member added"
     ROLE_CHANGED = "role_changed", "Role changed"
     MEMBER_REMOVED = "member_removed", "Member removed"

@@ -86,6 +86,11 @@ def mailers(url):
 if mailers(env("EMAIL_URL", default="")):
     MAILERS = mailers(env("EMAIL_URL", default=""))
 ALERT_EMAILS = bool(env("EMAIL_URL", default="")) or DEBUG
+# Bursts alerted once each (webhooks, email): failed sign-ins for one username, and 403/429
+# answers for one key, within BURST_WINDOW seconds.
+BURST_WINDOW = env.int("BURST_WINDOW", default=300)
+SIGN_IN_FAILURE_BURST = env.int("SIGN_IN_FAILURE_BURST", default=10)
+KEY_REFUSAL_BURST = env.int("KEY_REFUSAL_BURST", default=100)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="keydesk@localhost")
 # Seconds between retries of a failed delivery (empty: audit.webhooks.RETRY_DELAYS).
 WEBHOOK_RETRY_DELAYS = [int(s) for s in env.list("WEBHOOK_RETRY_DELAYS", default=[])]

@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from audit import bursts
 from audit.models import Action, client_ip, record
 from dashboard.forms import SignInForm, SignUpForm
 from dashboard.quickstart import Quickstart
@@ -68,6 +69,12 @@ def chains_of(username):
 
 
 def record_failed_sign_in(request, username):
+    failures = bursts.observe(
+        "sign_in",
+        username,
+        threshold=settings.SIGN_IN_FAILURE_BURST,
+        window=settings.BURST_WINDOW,
+    )
     for organization in chains_of(username):
         record(
             action=Action.SIGN_IN_FAILED,
@@ -77,6 +84,19 @@ def record_failed_sign_in(request, username):
             request=request,
             metadata={"username": username},
         )
+        if failures:  # once a burst, so an attack alerts once, not once a try
+            record(
+                action=Action.SIGN_IN_FAILURES,
+                organization=organization,
+                actor=request.user,
+                actor_name=username,
+                request=request,
+                metadata={
+                    "username": username,
+                    "failures": failures,
+                    "window_seconds": settings.BURST_WINDOW,
+                },
+            )
 
 
 class ChangePasswordView(PasswordChangeView):

@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.models import client_ip
 from keys import origins, tokens
+from keys.bursts import note_refusal
 from keys.models import (
     ApiKey,
     KeyUsage,
@@ -79,6 +80,7 @@ class VerifiedKey:
     def require(self, wanted: Iterable[str]) -> None:
         missing = [p for p in wanted if p not in self.permissions]
         if missing:
+            note_refusal(self.pk, 403, "insufficient_permissions")
             raise Refusal(
                 403,
                 "insufficient_permissions",
@@ -281,16 +283,19 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
     )
     allowed_ips = _json(allowed_ips)
     if allowed_ips and not ip_allowed(client_ip(request), allowed_ips):
+        note_refusal(pk, 403, "ip_not_allowed")  # a burst of refusals is alerted once
         raise Refusal(403, "ip_not_allowed", "This key may not be used from this address.", headers)
     allowed_origins = _json(allowed_origins)
     if allowed_origins and not origins.allowed(
         origins.request_origin(request.headers.get("Origin"), request.headers.get("Referer")),
         allowed_origins,
     ):
+        note_refusal(pk, 403, "origin_not_allowed")
         raise Refusal(
             403, "origin_not_allowed", "This key may not be used from this origin.", headers
         )
     if not allowed:
+        note_refusal(pk, 429, "rate_limited")
         raise Refusal(
             429,
             "rate_limited",
