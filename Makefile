@@ -22,6 +22,11 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
+	@# The task worker (webhook deliveries, alerts, the hourly scheduled events) runs beside
+	@# the server and stops with it.
+	DEBUG=true $(PY) manage.py schedule_events
+	DEBUG=true $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `make test` = `make check` then `make pytest`; `make -k test` (as .ci/run does) runs the

@@ -14,7 +14,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.masking import redact
-from audit.models import GENESIS_HASH, Action, AppendOnlyError, AuditEvent, ChainHead
+from audit.models import (
+    GENESIS_HASH,
+    Action,
+    AppendOnlyError,
+    AuditEvent,
+    ChainHead,
+    start_of_day,
+)
 from audit.requests import USER_AGENT_MAX, client
 
 DEFAULT_RETENTION_DAYS = 365
@@ -89,6 +96,9 @@ def record(**fields):
         event.hash = event.compute_hash()
         event.save()
         ChainHead.objects.filter(pk=head.pk).update(last_hash=event.hash)
+    from audit.webhooks import on_event  # the sending side imports this module
+
+    on_event(event)
     return event
 
 
@@ -242,3 +252,28 @@ def chains_to_check(organization_slug=None):
 def verify_and_keep(organization_id, *, by):
     """Walk the chain now and keep the outcome on its head; return the head."""
     return ChainHead.keep_verification(organization_id, check_chain(organization_id), by=by)
+
+
+def record_checkpoints(*, now=None):
+    """Once a day, an `audit_checkpoint` event in each organization's chain carrying its head
+    hash, so a copy of it (a webhook, an export) lives outside the database."""
+    now = now or timezone.now()
+    recorded = 0
+    for head in ChainHead.objects.filter(chain__startswith="org:").order_by("id"):
+        organization_id = int(head.chain.removeprefix("org:"))
+        with transaction.atomic():
+            head = ChainHead.objects.select_for_update().get(pk=head.pk)  # one at a time
+            done = AuditEvent.objects.filter(
+                organization_id=organization_id,
+                action=Action.AUDIT_CHECKPOINT,
+                created_at__gte=start_of_day(timezone.localdate(now)),
+            )
+            if done.exists():
+                continue
+            record(
+                action=Action.AUDIT_CHECKPOINT,
+                organization=organization_id,
+                metadata={"chain": head.chain, "head_hash": head.last_hash},
+            )
+            recorded += 1
+    return recorded

@@ -26,6 +26,15 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 API_DOCS_REQUIRE_LOGIN = env.bool("API_DOCS_REQUIRE_LOGIN", default=False)
 # How many proxies in front of Keydesk append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Leak reports (`POST /v1/credentials/revoke`) one client address may send a minute.
+LEAK_REPORT_RATE_LIMIT = env.int("LEAK_REPORT_RATE_LIMIT", default=10)
+# GitHub secret scanning: where its signing keys are listed, and how long a fetch that did not
+# name a report's key holds further fetches back (made-up key identifiers cost one fetch a minute).
+SECRET_SCANNING_KEYS_URL = env(
+    "SECRET_SCANNING_KEYS_URL",
+    default="https://api.github.com/meta/public_keys/secret_scanning",
+)
+SECRET_SCANNING_REFRESH_HOLD = env.int("SECRET_SCANNING_REFRESH_HOLD", default=60)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -47,7 +56,52 @@ INSTALLED_APPS = [
     "keys",
     "environments",
     "audit",
+    "django_tasks_db",
 ]
+
+# Background work (webhook deliveries): Django's Tasks framework, queued in the database and
+# run by `python manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Webhooks: only https endpoints on public addresses, unless this is set (development, tests).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+
+
+# Security alerts by email to each organization's admins: through EMAIL_URL (django-environ's
+# form, e.g. smtp+tls://user:password@smtp.example.com:587), or the console in DEBUG.
+def mailers(url):
+    """Django's MAILERS from django-environ's reading of EMAIL_URL (empty: the console in
+    DEBUG, else none)."""
+    if not url:
+        console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"default": console} if DEBUG else {}
+    config = env.email_url_config(url)
+    mailer = {"BACKEND": config["EMAIL_BACKEND"]}
+    if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        mailer["OPTIONS"] = {
+            "host": config["EMAIL_HOST"],
+            "port": config["EMAIL_PORT"],
+            "username": config["EMAIL_HOST_USER"],
+            "password": config["EMAIL_HOST_PASSWORD"],
+            "use_tls": config.get("EMAIL_USE_TLS", False),
+            "use_ssl": config.get("EMAIL_USE_SSL", False),
+            "timeout": 30,
+        }
+    return {"default": mailer}
+
+
+# Without a mailer nothing is sent (ALERT_EMAILS is off); an empty MAILERS would fail the
+# deploy check, so it is left unset.
+if mailers(env("EMAIL_URL", default="")):
+    MAILERS = mailers(env("EMAIL_URL", default=""))
+ALERT_EMAILS = bool(env("EMAIL_URL", default="")) or DEBUG
+# Bursts alerted once each (webhooks, email): failed sign-ins for one username, and 403/429
+# answers for one key, within BURST_WINDOW seconds.
+BURST_WINDOW = env.int("BURST_WINDOW", default=300)
+SIGN_IN_FAILURE_BURST = env.int("SIGN_IN_FAILURE_BURST", default=10)
+KEY_REFUSAL_BURST = env.int("KEY_REFUSAL_BURST", default=100)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="keydesk@localhost")
+# Seconds between retries of a failed delivery (empty: audit.webhooks.RETRY_DELAYS).
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env.list("WEBHOOK_RETRY_DELAYS", default=[])]
 
 MIDDLEWARE = [
     # First, so it turns any non-JSON error under /v1/ (a 405, a body too large) into JSON.

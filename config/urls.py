@@ -1,6 +1,7 @@
 from django.urls import include, path, re_path
 
 from audit.urls import patterns as audit_patterns
+from audit.webhook_urls import patterns as webhook_patterns
 from config import health
 from environments.access import membership_required, recent_sign_in_required
 from keys.api import api, not_found, verify_endpoint
@@ -18,6 +19,12 @@ urlpatterns = [
     path(
         "audit/",
         include(audit_patterns(membership_required(allow="is_admin"), recent_sign_in_required)),
+    ),
+    path(
+        "settings/webhooks/",
+        include(
+            webhook_patterns(membership_required(allow="manages_keys"), recent_sign_in_required)
+        ),
     ),
 ]
 

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 
+from audit import bursts
 from audit.chain import record
 from audit.models import Action
 from audit.requests import client_ip
@@ -40,6 +41,12 @@ def record_for_user(request, user, action, **extra):
 
 
 def record_failed_sign_in(request, username):
+    failures = bursts.observe(
+        "sign_in",
+        username,
+        threshold=settings.SIGN_IN_FAILURE_BURST,
+        window=settings.BURST_WINDOW,
+    )
     for organization in chains_of(username):
         record(
             action=Action.SIGN_IN_FAILED,
@@ -49,6 +56,19 @@ def record_failed_sign_in(request, username):
             request=request,
             metadata={"username": username},
         )
+        if failures:  # once a burst, so an attack alerts once, not once a try
+            record(
+                action=Action.SIGN_IN_FAILURES,
+                organization=organization,
+                actor=request.user,
+                actor_name=username,
+                request=request,
+                metadata={
+                    "username": username,
+                    "failures": failures,
+                    "window_seconds": settings.BURST_WINDOW,
+                },
+            )
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -21,6 +21,7 @@ from config.outages import DATABASE_ERRORS, database_unavailable
 from environments.models import Environment
 from keys import tokens
 from keys.decorators import require_api_key
+from keys.leak_api import router as leak_router
 from keys.middleware import api_error
 from keys.models import (
     ApiKey,
@@ -312,6 +313,7 @@ def create_key(request, body: KeyIn):
         description=body.description,
         expires_at=expires_at,
         allowed_ips=allowed_ips,
+        allowed_origins=body.allowed_origins or [],
         rate_limit=body.rate_limit,
         request=request,
     )
@@ -372,8 +374,9 @@ def patch_key(request, key_id: str, body: KeyChanges):
         raise ApiError(422, "invalid_request", "name: cannot be null.")
     if "permissions" in sent:
         changes.update(permission_columns(sent["permissions"] or []))
-    if "allowed_ips" in sent:
-        changes["allowed_ips"] = sent["allowed_ips"] or []
+    for listed in ("allowed_ips", "allowed_origins"):
+        if listed in sent:
+            changes[listed] = sent[listed] or []
     if "rate_limit" in sent:
         changes["rate_limit"] = sent["rate_limit"]
     if "description" in changes and changes["description"] is None:
@@ -425,3 +428,7 @@ def delete_key(request, key_id: str, body: Body[RevokeIn] = None):  # type: igno
     revoke_api_key(key=key, by=calling_key(request), reason=reason, request=request)
     key.refresh_from_db()
     return KeyOut.of(key)
+
+
+# Leak intake (keys/leak_api.py): public endpoints, registered after the keyed ones.
+api.add_router("/", leak_router)

@@ -70,10 +70,10 @@ class LocalCounters:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.windows: defaultdict[int, deque[float]] = defaultdict(deque)
+        self.windows: defaultdict[int | str, deque[float]] = defaultdict(deque)
         self.uses: defaultdict[str, int] = defaultdict(int)
 
-    def hit(self, key_pk: int, limit: int, *, use_counter: str | None) -> Count:
+    def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None) -> Count:
         now = time.monotonic()
         with self.lock:
             window = self.windows[key_pk]
@@ -110,7 +110,7 @@ class SharedCounters:
         # Django's Redis backend has no public way to run a script; its client is the way in.
         return self.cache._cache.get_client(write=True)
 
-    def hit(self, key_pk: int, limit: int, *, use_counter: str | None) -> Count:
+    def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None) -> Count:
         client = self.client()
         if self.script is None:
             self.script = client.register_script(SLIDING_WINDOW_LUA)
@@ -179,7 +179,7 @@ class Counters:
                 return result
         return getattr(self.local, method)(*args, **kwargs)
 
-    def hit(self, key_pk: int, limit: int, *, use_counter: str | None = None) -> Count:
+    def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None = None) -> Count:
         """Count one request of a key against `limit` a minute, and a use when let through."""
         count: Count = self._call("hit", key_pk, limit, use_counter=use_counter)
         return count

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from environments.models import Environment, Project
+from keys import origins
 from keys.models import InvalidExpiry, Kind, clean_expiry, expiry_in
 from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, InvalidText, clean_text
 
@@ -239,6 +240,14 @@ class KeyEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "203.0.113.0/24\n2001:db8::/32"}),
         help_text="One address or CIDR network per line; empty allows any address.",
     )
+    allowed_origins = forms.CharField(
+        label="Allowed origins",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "https://app.example.com\n*.example.com"}
+        ),
+        help_text="For keys used in browsers: one origin or *.domain per line; empty allows any.",
+    )
     rate_limit = forms.IntegerField(
         label="Rate limit (requests a minute)",
         required=False,
@@ -255,6 +264,7 @@ class KeyEditForm(forms.Form):
             "manage": key.can_manage,
             "expires_at": key.expires_at,
             "allowed_ips": "\n".join(key.allowed_ips),
+            "allowed_origins": "\n".join(key.allowed_origins),
             "rate_limit": key.rate_limit,
         }
         super().__init__(*args, initial=initial, **kwargs)
@@ -289,6 +299,12 @@ class KeyEditForm(forms.Form):
             raise forms.ValidationError("At most 100 networks.")
         return networks
 
+    def clean_allowed_origins(self):
+        try:
+            return origins.clean(self.cleaned_data["allowed_origins"].splitlines())
+        except ValueError as problem:
+            raise forms.ValidationError(f"{str(problem)[0].upper()}{str(problem)[1:]}.") from None
+
     def changes(self):
         data = self.cleaned_data
         return {
@@ -298,5 +314,6 @@ class KeyEditForm(forms.Form):
             "can_manage": data["manage"],
             "expires_at": data["expires_at"],
             "allowed_ips": data["allowed_ips"],
+            "allowed_origins": data["allowed_origins"],
             "rate_limit": data["rate_limit"],
         }

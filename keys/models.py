@@ -248,6 +248,8 @@ class ApiKey(models.Model):
     can_manage = models.BooleanField(default=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     allowed_ips = models.JSONField(default=list, blank=True)
+    # Origins or host patterns (keys/origins.py) a browser page must come from; empty: any.
+    allowed_origins = models.JSONField(default=list, blank=True)
     rate_limit = models.PositiveIntegerField(null=True, blank=True)
 
     digest = models.CharField(max_length=64, unique=True, editable=False)
@@ -269,6 +271,8 @@ class ApiKey(models.Model):
     )
     # Set when the first refused use after expiry is recorded, so that is recorded once.
     expiry_recorded = models.BooleanField(default=False, editable=False)
+    # The last `key_expiring` notice recorded (days ahead: 7, then 1), so each is sent once.
+    expiry_notice = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -418,7 +422,7 @@ def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **
     """Issue a key and record it, in one transaction.
 
     `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
-    (write, manage, expires_at, description, allowed_ips, rate_limit)."""
+    (write, manage, expires_at, description, allowed_ips, allowed_origins, rate_limit)."""
     with transaction.atomic():
         key, plaintext = ApiKey.issue(
             environment=environment, name=name, created_by=_user(by), kind=kind, **fields
@@ -498,6 +502,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             description=key.description,
             expires_at=key.expires_at,
             allowed_ips=key.allowed_ips,
+            allowed_origins=key.allowed_origins,
             rate_limit=key.rate_limit,
             rotated_from=key,
         )
@@ -522,6 +527,7 @@ EDITABLE = (
     "can_write",
     "can_manage",
     "allowed_ips",
+    "allowed_origins",
     "rate_limit",
     "expires_at",
 )
@@ -543,7 +549,8 @@ def update_api_key(*, key, by, changes, request=None):
         fields = list(changed)
         if "expires_at" in changed:
             key.expiry_recorded = False  # a new expiry is recorded when it comes, too
-            fields.append("expiry_recorded")
+            key.expiry_notice = None  # and announced again
+            fields += ["expiry_recorded", "expiry_notice"]
         key.save(update_fields=fields)
         _record(
             key,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, StringConstraints, field_validator
 
+from keys import origins
 from keys.models import clean_expiry
 from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, clean_text
 
@@ -53,6 +54,7 @@ class KeyOut(Schema):
     revoked_at: datetime | None
     revoked_reason: str
     allowed_ips: list[str]
+    allowed_origins: list[str]
     rate_limit: int | None
     rotated_from: str | None
 
@@ -74,6 +76,7 @@ class KeyOut(Schema):
             "revoked_at": key.revoked_at,
             "revoked_reason": key.revoked_reason,
             "allowed_ips": key.allowed_ips,
+            "allowed_origins": key.allowed_origins,
             "rate_limit": key.rate_limit,
             "rotated_from": key.rotated_from.public_id if key.rotated_from_id else None,
         }
@@ -119,6 +122,10 @@ Reason = Annotated[
 ]
 
 
+def _origins(value):
+    return None if value is None else origins.clean(value)
+
+
 class KeyChanges(Schema):
     name: Name | None = None
     description: Description | None = None
@@ -127,9 +134,15 @@ class KeyChanges(Schema):
     allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
         None, max_length=100, examples=[["203.0.113.0/24", "2001:db8::/32"]]
     )
+    allowed_origins: list[Annotated[str, StringConstraints(max_length=255)]] | None = Field(
+        None,
+        max_length=100,
+        description="Origins (https://app.example.com) or host patterns (*.example.com).",
+    )
     rate_limit: int | None = Field(None, ge=1, le=1_000_000)
 
     check_ips = field_validator("allowed_ips")(_cidrs)
+    check_origins = field_validator("allowed_origins")(_origins)
 
     check_expiry = field_validator("expires_at")(clean_expiry)
 

@@ -33,7 +33,8 @@ from django.utils.dateparse import parse_datetime
 from audit.masking import KEY_LIKE_RE
 from audit.requests import client_ip
 from config.outages import brief_locks
-from keys import tokens
+from keys import origins, tokens
+from keys.bursts import note_refusal
 from keys.counters import Count, counters
 from keys.models import (
     ApiKey,
@@ -87,6 +88,7 @@ class VerifiedKey:
     def require(self, wanted: Iterable[str]) -> None:
         missing = [p for p in wanted if p not in self.permissions]
         if missing:
+            note_refusal(self.pk, 403, "insufficient_permissions")
             raise Refusal(
                 403,
                 "insufficient_permissions",
@@ -107,8 +109,9 @@ class VerifiedKey:
 
 LOOKUP_SQL = """
 SELECT k.id, k.public_id, k.name, k.can_write, k.can_manage, k.expires_at, k.allowed_ips,
-       k.rate_limit, k.revoked_at <= {now}, k.expires_at <= {now}, k.last_used_at,
-       k.expiry_recorded, e.id, e.slug, e.default_rate_limit, p.id, p.slug, p.organization_id
+       k.allowed_origins, k.rate_limit, k.revoked_at <= {now}, k.expires_at <= {now},
+       k.last_used_at, k.expiry_recorded, e.id, e.slug, e.default_rate_limit, p.id, p.slug,
+       p.organization_id
 FROM keys_apikey k
 JOIN environments_environment e ON e.id = k.environment_id
 JOIN environments_project p ON p.id = e.project_id
@@ -326,6 +329,7 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         can_manage,
         expires_at,
         allowed_ips,
+        allowed_origins,
         rate_limit,
         revoked,
         expired,
@@ -350,8 +354,14 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
     limit = rate_limit or default_rate_limit
     allowed_ips = _json(allowed_ips)
     from_allowed_ip = not allowed_ips or ip_allowed(client_ip(request), allowed_ips)
+    allowed_origins = _json(allowed_origins)
+    from_allowed_origin = not allowed_origins or origins.allowed(
+        origins.request_origin(request.headers.get("Origin"), request.headers.get("Referer")),
+        allowed_origins,
+    )
     use_counter = f"kd:use:{pk}:{now.date().isoformat()}"
-    count = counters.hit(pk, limit, use_counter=use_counter if from_allowed_ip else None)
+    counted = from_allowed_ip and from_allowed_origin  # refused requests are no use
+    count = counters.hit(pk, limit, use_counter=use_counter if counted else None)
     headers = rate_limit_headers(count, limit)
     verified = VerifiedKey(
         pk=pk,
@@ -368,8 +378,15 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         rate_limit_headers=headers,
     )
     if not from_allowed_ip:
+        note_refusal(pk, 403, "ip_not_allowed")  # a burst of refusals is alerted once
         raise Refusal(403, "ip_not_allowed", "This key may not be used from this address.", headers)
+    if not from_allowed_origin:
+        note_refusal(pk, 403, "origin_not_allowed")
+        raise Refusal(
+            403, "origin_not_allowed", "This key may not be used from this origin.", headers
+        )
     if not count.allowed:
+        note_refusal(pk, 429, "rate_limited")
         raise Refusal(
             429,
             "rate_limited",

@@ -1,6 +1,7 @@
 """A real gunicorn serving the test database, for tests that need separate processes."""
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -236,3 +237,16 @@ def manage(*args, database_url, stdin=None):
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
     return result.stdout
+
+
+def send(url, body=b"", method="POST", headers=None):
+    """(status, headers, body) of a request with a body, whatever the status."""
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()

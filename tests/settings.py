@@ -5,6 +5,8 @@ import os
 # Tests speak plain http to a live server on 127.0.0.1.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
+# Nothing in the suite reaches past this machine: GitHub's key list is served by the tests.
+os.environ.setdefault("SECRET_SCANNING_KEYS_URL", "http://127.0.0.1:9/no-key-server")
 
 from config.settings import *  # noqa: F403
 
@@ -29,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"keydesk-test-{os.getpid()}.sqlite3")
     }
+
+# Mail stays in memory (pytest-django's mailoutbox reads it).
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

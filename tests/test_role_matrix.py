@@ -12,6 +12,7 @@ pattern, every role and an outsider from another organization:
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from audit.models import Webhook, WebhookDelivery
 from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
@@ -32,6 +33,8 @@ ACCESS = {
     "v1:patch_key": "api",
     "v1:delete_key": "api",
     "v1:rotate_key": "api",
+    "v1:revoke_credentials": "public",
+    "v1:github_secret_scanning": "public",
     "dashboard:login": "public",
     "dashboard:signup": "public",
     "dashboard:logout": "public",
@@ -104,6 +107,10 @@ ACCESS = {
     "audit:verify": "admin",
     "audit:export_csv": "admin",
     "audit:export_jsonl": "admin",
+    "webhooks:list": "manager",
+    "webhooks:create": "manager",
+    "webhooks:detail": "manager",
+    "webhooks:redeliver": "manager",
 }
 # Pages about a second factor the persona has not set up: allauth answers 404 for them.
 ABOUT_A_MISSING_FACTOR = {
@@ -152,7 +159,15 @@ def test_every_pattern_has_a_declared_access():
 def world(alice, mia, bob, victor, charlie, globex, development):
     """Acme's objects, named by the URL parameters that reach them."""
     key, _ = issue_api_key(environment=development, name="alice's key", by=alice)
+    webhook = Webhook.objects.create(
+        organization=development.project.organization, url="https://hooks.example/", secret="s"
+    )
+    delivery = WebhookDelivery.objects.create(
+        webhook=webhook, message_id="msg_matrix", event_type="key.created", payload={}
+    )
     return {
+        "webhook_id": webhook.pk,
+        "delivery_id": delivery.pk,
         "slug": development.project.slug,
         "project_slug": development.project.slug,
         "environment_slug": development.slug,

@@ -1,13 +1,16 @@
 """A key's plaintext lives in the one response that creates it, and nowhere else.
 
 Keys are created the two ways a person can (the dashboard, in a real browser, and the
-`create_api_key` command); then the database (every table, and on SQLite the files on disk),
+`create_api_key` command), two are reported leaked (`POST /v1/credentials/revoke` and
+`find_keys --revoke`); then the database (every table, and on SQLite the files on disk),
 the sessions, the cache, the captured logs and every dashboard page are searched for them.
 """
 
 import io
+import json
 import logging
 import pickle
+import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -87,7 +90,7 @@ def cache_text():
 
 
 def test_no_plaintext_key_outlives_its_creating_response(
-    live_server, page, alice, development, production, caplog
+    live_server, page, alice, development, production, caplog, tmp_path
 ):
     caplog.set_level(logging.DEBUG)
     secrets = []
@@ -125,7 +128,22 @@ def test_no_plaintext_key_outlives_its_creating_response(
 
     assert ApiKey.objects.count() == len(secrets) == len(set(secrets)) == 4
 
-    # 3. Search everywhere the plaintext could have been left.
+    # 3. Reported leaked: by anyone, through the API, and by find_keys in a checkout.
+    request = urllib.request.Request(
+        live_server.url + "/v1/credentials/revoke",
+        data=json.dumps({"credentials": [secrets[0]]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 202
+    (tmp_path / "leaked.env").write_text(f"KEY={secrets[2]}\n")
+    with pytest.raises(SystemExit):
+        call_command("find_keys", str(tmp_path), revoke=True, reason="in a checkout", stdout=out)
+    assert (
+        ApiKey.objects.filter(revoked_reason__in=["reported leaked", "in a checkout"]).count() == 2
+    )
+
+    # 4. Search everywhere the plaintext could have been left.
     client = Client()
     alice.refresh_from_db()  # signing in upgraded her password hash, and so her session hash
     client.force_login(alice)

@@ -6,6 +6,8 @@ def test_the_schema_documents_every_operation(client, db):
         "/v1/api-keys",
         "/v1/api-keys/{key_id}",
         "/v1/api-keys/{key_id}/rotate",
+        "/v1/credentials/revoke",
+        "/v1/secret-scanning/github",
     }
     assert set(paths["/v1/api-keys/{key_id}"]) == {"get", "patch", "delete"}
     assert "401" in paths["/v1/auth/verify"]["get"]["responses"]
