@@ -230,9 +230,11 @@ def safe_next(request, url):
 
 
 @require_safe
+@vary_on_headers("HX-Request")
 @membership_required
 def key_detail(request: OrgRequest, key_id):
-    """One key: its settings, its audit timeline and its recent use."""
+    """One key: its settings, its audit timeline and its recent use; htmx asks for the page's
+    body again after a revocation or rotation (`keysChanged`)."""
     key = key_for(request, key_id)
     key.changeable = ApiKey.objects.changeable_by(request.membership).filter(pk=key.pk).exists()
     timeline = AuditEvent.objects.filter(
@@ -242,7 +244,7 @@ def key_detail(request: OrgRequest, key_id):
     ).order_by("-id")[:100]
     return TemplateResponse(
         request,
-        "keys/key_detail.html",
+        "keys/key_detail.html#key-page" if request.htmx else "keys/key_detail.html",
         {
             "key": key,
             "timeline": timeline,

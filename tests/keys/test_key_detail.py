@@ -71,3 +71,19 @@ def test_an_expired_key_shows_expired(client, alice, development):
     )
     client.force_login(alice)
     assert ">expired<" in client.get(url(key)).content.decode()
+
+
+def test_htmx_asks_for_the_body_alone_after_a_change(client, alice, htmx, api_key):
+    """Revoke and Rotate send `keysChanged`; the page then fetches its body, in its new state."""
+    key, _ = api_key
+    client.force_login(alice)
+    body = client.get(url(key), **htmx).content.decode()
+    assert body.strip().startswith('<div id="key-page"')
+    assert "<html" not in body
+    assert 'hx-trigger="keysChanged from:body"' in body
+    assert ">active<" in body
+    revoke_api_key(key=key, by=alice, reason="leaked")
+    body = client.get(url(key), **htmx).content.decode()
+    assert ">revoked<" in body
+    assert "Rotate" not in body
+    assert "Edit" not in body
