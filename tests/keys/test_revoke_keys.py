@@ -140,3 +140,13 @@ def test_anonymous_users_are_sent_to_sign_in(client, alices):
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert ApiKey.objects.revoked().count() == 0
+
+
+def test_nothing_selected_says_so_without_a_form(client, alice, alices, htmx):
+    """What a browser without JavaScript gets from `Revoke selected` with no box checked."""
+    client.force_login(alice)
+    for headers in ({}, htmx):
+        html = client.get(URL, **headers).content.decode()
+        assert "Nothing to revoke" in html
+        assert "Confirm revocation" not in html
+    assert status_of(alices[0]) == "active"
