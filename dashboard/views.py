@@ -21,6 +21,7 @@ from environments.models import (
     create_organization,
     create_project,
 )
+from keys.models import ApiKey
 from keys.views import verify_url
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
@@ -136,8 +137,8 @@ def sign_up(request):
 @require_safe
 @membership_required
 def home(request: OrgRequest):
-    quickstart = Quickstart(request.membership.organization)
-    return redirect("environments:projects" if quickstart.has_key else "dashboard:quickstart")
+    keys = ApiKey.objects.for_organization(request.membership.organization).active()
+    return redirect("environments:projects" if keys.exists() else "dashboard:quickstart")
 
 
 def render_quickstart(request: OrgRequest, *, project_form=None, environment_form=None, status=200):

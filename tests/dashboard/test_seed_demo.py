@@ -4,6 +4,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from audit.models import AuditEvent, verify_chain
+from dashboard.quickstart import Quickstart
 from environments.models import Environment, Membership, Organization, Project, Role
 
 
@@ -109,3 +110,10 @@ def test_it_never_joins_someone_elses_organization_named_demo(db, charlie):
     before = counts()
     seed()
     assert counts() == before
+
+
+def test_the_demo_quickstart_offers_development_for_a_first_key(db):
+    seed()
+    quickstart = Quickstart(Organization.objects.get(slug="demo"))
+    assert quickstart.environment.slug == "development"
+    assert not quickstart.environment.is_production
