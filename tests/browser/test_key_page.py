@@ -34,7 +34,7 @@ def test_rotate_then_revoke_show_the_new_state_at_once(
     expect(status).to_have_text("active")
 
     # Rotate with a grace window: still active, but rotated, and not rotatable again.
-    actions(page).get_by_role("link", name="Rotate").click()
+    actions(page).get_by_role("button", name="Rotate").click()
     form = page.locator("dialog[data-modal][open]")
     form.get_by_label("Old key stops").select_option(label="In 1 hour")
     form.get_by_role("button", name="Rotate").click()
@@ -43,7 +43,8 @@ def test_rotate_then_revoke_show_the_new_state_at_once(
         re.compile(r"expires in 59\s+minutes \(rotated\)")
     )
     expect(page.locator("#key-page .facts")).to_contain_text("Replaced by")
-    expect(actions(page).get_by_role("link", name="Rotate")).to_have_count(0)
+    expect(actions(page).get_by_role("button", name="Rotate")).to_have_count(0)
+    expect(page.locator("#main")).to_be_focused()  # its opener is gone: not the page body
     expect(page.locator("#key-page .timeline")).to_contain_text("Key rotated")
 
     # Revoke: the status reads revoked and nothing is offered any more.
@@ -63,7 +64,7 @@ def test_rotate_then_revoke_show_the_new_state_at_once(
 def test_rotating_immediately_shows_the_key_revoked(page: Page, console, sign_in, alice, api_key):
     key, _ = api_key
     page.goto(f"{sign_in(alice)}/keys/{key.public_id}/")
-    actions(page).get_by_role("link", name="Rotate").click()
+    actions(page).get_by_role("button", name="Rotate").click()
     page.locator("dialog[data-modal][open]").get_by_role("button", name="Rotate").click()
     copy_and_close(page)
     expect(page.locator("#key-page .facts .status")).to_have_text("revoked")

@@ -41,7 +41,7 @@ def test_fresh_account_reaches_a_copied_live_key(page: Page, console, base_url_l
     assert environment.is_production
 
     expect(step(page, "Create an API key").locator(".state")).to_have_text("next")
-    step(page, "Create an API key").get_by_role("link", name="New API Key").click()
+    step(page, "Create an API key").get_by_role("button", name="New API Key").click()
     dialog = page.locator("dialog[data-modal][open]")
     select = dialog.get_by_label("Environment")
     expect(select).to_have_value(str(environment.pk))
@@ -75,7 +75,7 @@ def test_environment_defaults_to_the_newest_of_the_newest_project(
 ):
     """Not merely the first option: production is listed first, development is newer."""
     page.goto(f"{sign_in(alice)}/quickstart/")
-    step(page, "Create an API key").get_by_role("link", name="New API Key").click()
+    step(page, "Create an API key").get_by_role("button", name="New API Key").click()
     select = page.locator("dialog[data-modal][open]").get_by_label("Environment")
     expect(select.locator("option")).to_have_text(
         ["Billing API / production", "Billing API / development"]

@@ -41,15 +41,15 @@ def test_viewers_see_it_without_actions(client, victor, api_key):
     html = client.get(url(api_key[0])).content.decode()
     assert api_key[0].hint in html
     assert ">Edit</a>" not in html
-    assert ">Rotate</a>" not in html
+    assert ">Rotate</button>" not in html
     assert ">Revoke</button>" not in html
 
 
 def test_a_member_gets_actions_on_their_own_keys_only(client, bob, development, api_key):
     mine, _ = issue_api_key(environment=development, name="mine", by=bob)
     client.force_login(bob)
-    assert ">Rotate</a>" in client.get(url(mine)).content.decode()
-    assert ">Rotate</a>" not in client.get(url(api_key[0])).content.decode()
+    assert ">Rotate</button>" in client.get(url(mine)).content.decode()
+    assert ">Rotate</button>" not in client.get(url(api_key[0])).content.decode()
 
 
 def test_another_organization_gets_404(client, charlie, globex, api_key):
