@@ -142,7 +142,8 @@ def home(request: OrgRequest):
 
 
 def render_quickstart(request: OrgRequest, *, project_form=None, environment_form=None, status=200):
-    quickstart = Quickstart(request.membership.organization)
+    organization = request.membership.organization
+    quickstart = Quickstart(organization)
     template = "dashboard/quickstart.html"
     if request.htmx:
         template += "#steps"
@@ -151,8 +152,8 @@ def render_quickstart(request: OrgRequest, *, project_form=None, environment_for
         template,
         {
             "quickstart": quickstart,
-            "project_form": project_form or ProjectForm(),
-            "environment_form": environment_form or EnvironmentForm(),
+            "project_form": project_form or ProjectForm(organization=organization),
+            "environment_form": environment_form or EnvironmentForm(project=quickstart.project),
             "verify_url": verify_url(request),
         },
         status=status,
@@ -170,7 +171,7 @@ def quickstart(request: OrgRequest):
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_projects")
 def quickstart_project(request: OrgRequest):
-    form = ProjectForm(request.POST)
+    form = ProjectForm(request.POST, organization=request.membership.organization)
     if not form.is_valid():
         return render_quickstart(request, project_form=form, status=422)
     create_project(
@@ -187,7 +188,7 @@ def quickstart_project(request: OrgRequest):
 @membership_required(allow="can_create_projects")
 def quickstart_environment(request: OrgRequest):
     project = Quickstart(request.membership.organization).project
-    form = EnvironmentForm(request.POST)
+    form = EnvironmentForm(request.POST, project=project)
     if project is None or not form.is_valid():
         if project is None:
             form.add_error(None, "Create a project first.")

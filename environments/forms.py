@@ -4,20 +4,59 @@ from environments.models import Environment, Project
 
 
 class ProjectForm(forms.ModelForm):
+    """A project's name, unique in its organization."""
+
     class Meta:
         model = Project
         fields = ["name"]
         labels = {"name": "Project name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
 
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        taken = Project.objects.for_organization(self.organization).named(name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if clash := taken.first():
+            raise forms.ValidationError(
+                f"A project called “{clash.name}” already exists: choose another name.",
+                code="duplicate",
+            )
+        return name
+
 
 class EnvironmentForm(forms.ModelForm):
+    """An environment's name, unique in its project (when there is one yet)."""
+
     class Meta:
         model = Environment
         fields = ["name", "is_production"]
         labels = {"name": "Environment name", "is_production": "Production"}
         help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if self.project is None:
+            return name
+        taken = self.project.environments.named(name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if clash := taken.first():
+            raise forms.ValidationError(
+                f"{self.project.name} already has an environment called “{clash.name}”: "
+                "choose another name.",
+                code="duplicate",
+            )
+        return name
 
 
 class SwitchOrganizationForm(forms.Form):

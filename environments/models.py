@@ -20,6 +20,15 @@ def unique_slug(name, taken, *, fallback):
     return slug
 
 
+def same_name(name):
+    """The rows another one named `name` would be confused with: the same name in any case, or
+    the same slug (which URLs use). Names are unique wherever slugs are."""
+    condition = models.Q(name__iexact=name.strip())
+    if slugify(name)[:40]:
+        condition |= models.Q(slug=slugify(name)[:40])
+    return condition
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
@@ -98,6 +107,9 @@ class ProjectQuerySet(models.QuerySet):
     def for_organization(self, organization):
         return self.filter(organization=organization)
 
+    def named(self, name):
+        return self.filter(same_name(name))
+
 
 class Project(models.Model):
     organization = models.ForeignKey(
@@ -128,6 +140,9 @@ class EnvironmentQuerySet(models.QuerySet):
 
     def for_organization(self, organization):
         return self.filter(project__organization=organization)
+
+    def named(self, name):
+        return self.filter(same_name(name))
 
 
 class Environment(models.Model):

@@ -19,7 +19,9 @@ def project_for(request: OrgRequest, slug):
 def project_list(request: OrgRequest):
     organization = request.membership.organization
     # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
-    form = ProjectForm(request.POST if request.method == "POST" else None)
+    form = ProjectForm(
+        request.POST if request.method == "POST" else None, organization=organization
+    )
     status = 200
     if request.method == "POST":
         if not request.membership.can_create_projects:
@@ -52,7 +54,7 @@ def project_detail(request: OrgRequest, slug):
         {
             "project": project,
             "environments": project.environments.all(),
-            "form": EnvironmentForm(),
+            "form": EnvironmentForm(project=project),
         },
     )
 
@@ -61,7 +63,7 @@ def project_detail(request: OrgRequest, slug):
 @membership_required(allow="can_create_projects")
 def environment_create(request: OrgRequest, slug):
     project = project_for(request, slug)
-    form = EnvironmentForm(request.POST)
+    form = EnvironmentForm(request.POST, project=project)
     if form.is_valid():
         environment = create_environment(
             project=project,

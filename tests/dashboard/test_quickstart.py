@@ -315,3 +315,16 @@ def test_the_key_step_names_the_key_of_the_chosen_environment(client, alice, pro
     assert f"?environment={production.pk}" in html
     assert live.hint in html
     assert api_key[0].hint not in html
+
+
+def test_it_refuses_a_duplicate_project_or_environment(client, alice, development, htmx):
+    client.force_login(alice)
+    response = client.post(PROJECT_URL, {"name": "billing api"}, **htmx)
+    assert response.status_code == 422
+    assert "A project called “Billing API” already exists" in response.content.decode()
+    assert Project.objects.count() == 1
+    Environment.objects.all().delete()
+    create_environment(project=Project.objects.get(), name="staging", by=alice)
+    response = client.post(ENVIRONMENT_URL, {"name": "Staging"})
+    assert response.status_code == 422
+    assert Environment.objects.count() == 1
