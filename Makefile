@@ -8,7 +8,7 @@ PORT ?= 8000
 
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint-check format-check migrations-check pytest lint format bench clean
+.PHONY: run test test-fast check lint-check format-check migrations-check typecheck pytest lint format bench clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 13) and "Keydesk needs Python 3.13 or newer (found " + sys.version.split()[0] + "); pyenv reads .python-version." or 0)'
@@ -32,7 +32,7 @@ run: $(STAMP)
 # tests even when a check fails, and still fails.
 test: check pytest
 
-check: lint-check format-check migrations-check
+check: lint-check format-check migrations-check typecheck
 
 lint-check: $(STAMP)
 	$(PY) -m ruff check .
@@ -43,8 +43,17 @@ format-check: $(STAMP)
 migrations-check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 
+# mypy with django-stubs over the apps ([tool.mypy] in pyproject.toml).
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
 pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: no browser and no process tests, so no Chromium, gunicorn, Redis or
+# schemathesis (under a minute). `make test` still runs everything, as CI does.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not browser and not process" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .

@@ -68,13 +68,13 @@ def verify(request: AuditRequest) -> HttpResponse:
 
 @require_safe
 @never_cache
-def export_csv(request: AuditRequest) -> HttpResponse:
+def export_csv(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "csv")
 
 
 @require_safe
 @never_cache
-def export_jsonl(request: AuditRequest) -> HttpResponse:
+def export_jsonl(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "jsonl")
 
 
@@ -84,7 +84,7 @@ FORMATS = {
 }
 
 
-def export(request: AuditRequest, fmt) -> HttpResponse:
+def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
     """Every event the filters select (whatever page the link was on), newest first.
 
     The export is recorded first; it then covers the events before its own, so the event

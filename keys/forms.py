@@ -3,10 +3,11 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
-from environments.models import Environment
+from environments.models import Environment, Project
 from keys.models import InvalidExpiry, clean_expiry, expiry_in
 
 EXPIRY_CHOICES = [
@@ -97,10 +98,10 @@ class KeyFilterForm(forms.Form):
     """The admin key page's filters; they live in the URL so a view can be shared."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
-    project = forms.ModelChoiceField(
+    project: "forms.ModelChoiceField[Project]" = forms.ModelChoiceField(
         label="Project", queryset=None, required=False, empty_label="Any project"
     )
-    environment = forms.ModelChoiceField(
+    environment: "forms.ModelChoiceField[Environment]" = forms.ModelChoiceField(
         label="Environment", queryset=None, required=False, empty_label="Any environment"
     )
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, required=False)
@@ -109,7 +110,7 @@ class KeyFilterForm(forms.Form):
         choices=[("", "Any kind"), ("personal", "Personal"), ("service", "Service")],
         required=False,
     )
-    creator = forms.ModelChoiceField(
+    creator: "forms.ModelChoiceField[AbstractBaseUser]" = forms.ModelChoiceField(
         label="Creator", queryset=None, required=False, empty_label="Anyone"
     )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)

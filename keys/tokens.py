@@ -26,11 +26,11 @@ PUBLIC_ID_RE = re.compile(rf"key_[0-9A-Za-z]{{{PUBLIC_ID_LENGTH}}}")
 KEY_LIKE_RE = re.compile(r"kd_(?:live|test)_[0-9A-Za-z]{8,}")
 
 
-def random_base62(length):
+def random_base62(length: int) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def base62(number, width):
+def base62(number: int, width: int) -> str:
     digits = []
     for _ in range(width):
         number, rest = divmod(number, 62)
@@ -38,18 +38,18 @@ def base62(number, width):
     return "".join(reversed(digits))
 
 
-def checksum(text):
+def checksum(text: str) -> str:
     return base62(zlib.crc32(text.encode("ascii")), CHECKSUM_LENGTH)
 
 
-def generate(tag):
+def generate(tag: str) -> str:
     if tag not in TAGS:
         raise ValueError(f"tag must be one of {TAGS}")
     body = f"kd_{tag}_{random_base62(RANDOM_LENGTH)}"
     return body + checksum(body)
 
 
-def is_well_formed(key):
+def is_well_formed(key: object) -> bool:
     """Shape and checksum: true for every key Keydesk issued, false for almost any typo."""
     if not isinstance(key, str) or not KEY_RE.fullmatch(key):
         return False
@@ -57,18 +57,18 @@ def is_well_formed(key):
     return hmac.compare_digest(checksum(body), check)
 
 
-def digest(key, secret):
+def digest(key: str, secret: str) -> str:
     return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-def hint(key):
+def hint(key: str) -> str:
     """All the UI ever shows of a key again: the first 12 and the last 4 characters."""
     return f"{key[:12]}…{key[-4:]}"
 
 
-def public_id():
+def public_id() -> str:
     return "key_" + random_base62(PUBLIC_ID_LENGTH)
 
 
-def redact(text):
+def redact(text: str) -> str:
     return KEY_LIKE_RE.sub(lambda m: m.group(0)[:8] + "[redacted]", text)

@@ -15,12 +15,15 @@ import functools
 import ipaddress
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -41,16 +44,18 @@ USAGE_WRITE_INTERVAL = 60  # seconds between two writes of one key's last use
 class Refusal(Exception):
     """A request the key does not let through, with the contract's status and code."""
 
-    def __init__(self, status, code, message, headers=None):
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
 
-    def as_json(self):
+    def as_json(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
 
 
-def unauthorized(code, message):
+def unauthorized(code: str, message: str) -> Refusal:
     return Refusal(401, code, message, {"WWW-Authenticate": "Bearer"})
 
 
@@ -63,15 +68,15 @@ class VerifiedKey:
     name: str
     environment: str
     project: str
-    permissions: tuple
+    permissions: tuple[str, ...]
     expires_at: datetime | None
     organization_id: int
     project_id: int
     environment_id: int
     rate_limit: int
-    rate_limit_headers: dict
+    rate_limit_headers: dict[str, str]
 
-    def require(self, wanted):
+    def require(self, wanted: Iterable[str]) -> None:
         missing = [p for p in wanted if p not in self.permissions]
         if missing:
             raise Refusal(
@@ -81,7 +86,7 @@ class VerifiedKey:
                 self.rate_limit_headers,
             )
 
-    def as_json(self):
+    def as_json(self) -> dict[str, object]:
         return {
             "id": self.id,
             "name": self.name,
@@ -104,11 +109,11 @@ WHERE k.digest IN ({placeholders})
 
 
 @functools.cache
-def lookup_sql(count, placeholder):
+def lookup_sql(count: int, placeholder: str) -> str:
     return LOOKUP_SQL.format(placeholders=", ".join([placeholder] * count))
 
 
-def lookup(digests):
+def lookup(digests: list[str]) -> tuple[Any, ...] | None:
     """The key's row, by digest: one indexed query.
 
     Straight through the driver's cursor, which costs half of Django's wrapper (that rewrites
@@ -118,7 +123,8 @@ def lookup(digests):
     if connection.queries_logged:
         with connection.cursor() as cursor:
             cursor.execute(lookup_sql(len(digests), "%s"), digests)
-            return cursor.fetchone()
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
     connection.ensure_connection()
     placeholder = "?" if connection.vendor == "sqlite" else "%s"
     # As Django's cursor would: a broken connection is marked, and closed at the request's end.
@@ -126,12 +132,13 @@ def lookup(digests):
         cursor = connection.connection.cursor()
         try:
             cursor.execute(lookup_sql(len(digests), placeholder), digests)
-            return cursor.fetchone()
+            raw: tuple[Any, ...] | None = cursor.fetchone()
+            return raw
         finally:
             cursor.close()
 
 
-def presented_key(request):
+def presented_key(request: HttpRequest) -> str:
     """The key a request carries, refusing keys in the URL first (they end up in logs)."""
     if any(name in request.GET for name in KEY_PARAMETERS):
         raise Refusal(
@@ -140,7 +147,7 @@ def presented_key(request):
             "Send the key in the Authorization header, never in the URL: URLs end up in logs. "
             "Treat this key as leaked and rotate it.",
         )
-    header = request.META.get("HTTP_AUTHORIZATION", "")
+    header: str = request.META.get("HTTP_AUTHORIZATION", "")
     if not header:
         raise unauthorized("missing_api_key", "Send the key as 'Authorization: Bearer <key>'.")
     scheme, _, key = header.partition(" ")
@@ -152,7 +159,7 @@ def presented_key(request):
     return key
 
 
-def ip_allowed(ip, allowed):
+def ip_allowed(ip: str | None, allowed: Iterable[str]) -> bool:
     """Whether `ip` (as audit.models.client_ip names it, or None) is inside any network."""
     if ip is None:
         return False
@@ -160,20 +167,24 @@ def ip_allowed(ip, allowed):
     return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
 
 
-def _datetime(value):
+def _datetime(value: datetime | str | None) -> datetime | None:
     """Raw cursor values: PostgreSQL gives aware datetimes, SQLite naive ones (or text) in UTC."""
     if value is None:
         return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    if parsed is None:
+        raise ValueError(f"not a datetime: {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else (value or [])
+def _json(value: str | list[str] | None) -> list[str]:
+    if isinstance(value, str):
+        loaded: list[str] = json.loads(value)
+        return loaded
+    return value or []
 
 
-def increment(counter, timeout):
+def increment(counter: str, timeout: int) -> int:
     """Add one to a counter shared by every process; return its new value.
 
     One cache call in the common case (the counter exists); creating it is the rare path."""
@@ -185,7 +196,7 @@ def increment(counter, timeout):
         return cache.incr(counter)  # another process created it in between
 
 
-def count_request(key_pk, limit):
+def count_request(key_pk: int, limit: int) -> tuple[bool, dict[str, str]]:
     """Count one request in this minute's window; return (allowed, headers)."""
     now = time.time()
     reset = 60 - int(now % 60)
@@ -200,7 +211,7 @@ def count_request(key_pk, limit):
     return True, headers
 
 
-def record_use(key_pk, last_used_at, now):
+def record_use(key_pk: int, last_used_at: datetime | None, now: datetime) -> None:
     """Keep last use and daily counts without a write on every request."""
     counter = f"kd:use:{key_pk}:{now.date().isoformat()}"
     increment(counter, timeout=2 * 86400)
@@ -215,7 +226,7 @@ def record_use(key_pk, last_used_at, now):
         KeyUsage.flush(key_pk, now.date(), counter)
 
 
-def verify(request, permissions=("read",)):
+def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> VerifiedKey:
     """Verify the request's key, count it, and check `permissions`. Raises Refusal."""
     key = presented_key(request)
     digests = candidate_digests(key)

@@ -6,6 +6,7 @@ organization next door, and must never see anything of Acme's.
 
 import functools
 import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -21,6 +22,7 @@ from environments.models import (
     create_project,
 )
 from keys.models import issue_api_key
+from tests import server
 
 # pytest-playwright runs an event loop in the main thread; Django refuses sync ORM calls
 # there unless told that this is intended.
@@ -35,6 +37,34 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+BROWSER_DIR = Path(__file__).parent / "browser"
+BROWSER_FIXTURES = {"page", "browser", "context"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(config, items):
+    """Browser tests live in tests/browser/, marked `browser`, so `-m "not browser"` and
+    `make test-fast` leave out every one of them and no other test."""
+    misplaced = []
+    for item in items:
+        in_browser_dir = BROWSER_DIR in item.path.parents
+        drives_chromium = BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        marked = item.get_closest_marker("browser") is not None
+        if in_browser_dir != marked or (drives_chromium and not in_browser_dir):
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError(
+            "browser tests (the `page` or `browser` fixture) belong in tests/browser/ under"
+            " `pytestmark = pytest.mark.browser`, and nothing else does:\n  "
+            + "\n  ".join(misplaced)
+        )
+
+
+def pytest_runtest_setup(item):
+    # tests/server.py starts gunicorn and Redis only for tests marked `process`.
+    server.processes_allowed = item.get_closest_marker("process") is not None
 
 
 @functools.cache

@@ -14,6 +14,15 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Set before each test by tests/conftest.py: only tests marked `process` may start one, so
+# `make test-fast` (`-m "not process"`) never pays for a process by mistake.
+processes_allowed = True
+
+
+def starting(what):
+    if not processes_allowed:
+        raise RuntimeError(f"this test starts {what}: mark it `pytest.mark.process`")
+
 
 def database_url():
     """The test database (which the suite has created and fills), as a DATABASE_URL."""
@@ -32,6 +41,7 @@ def free_port():
 @contextlib.contextmanager
 def gunicorn(workers=2, log_path=None, options=(), env=None):
     """Serve Keydesk with `workers` sync workers; yields (base_url, path of the log)."""
+    starting("gunicorn")
     port = free_port()
     log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"gunicorn-{port}.log"
     env = {
@@ -67,7 +77,7 @@ def gunicorn(workers=2, log_path=None, options=(), env=None):
             try:
                 with urllib.request.urlopen(base + "/livez", timeout=2):
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or a slow first answer while workers boot
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "gunicorn did not start:\n" + Path(log_path).read_text()
@@ -92,6 +102,7 @@ def get(url, headers=None):
 @contextlib.contextmanager
 def redis_server():
     """A throwaway Redis on 127.0.0.1 (Debian's redis-server), nothing kept; yields its URL."""
+    starting("redis-server")
     port = free_port()
     process = subprocess.Popen(
         [

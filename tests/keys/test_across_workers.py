@@ -11,7 +11,7 @@ import pytest
 from keys.models import issue_api_key
 from tests.server import ROOT, database_url, get, gunicorn
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 def verify_many(base, key, count=60):

@@ -144,6 +144,48 @@ def test_a_key_cannot_create_beyond_its_own_permissions(api, development, alice)
     assert error_code(response) == "insufficient_permissions"
 
 
+def test_a_limited_manage_key_cannot_mint_a_key_without_its_limits(client, development, alice):
+    soon = timezone.now() + timedelta(days=1)
+    _, limited = issue_api_key(
+        environment=development,
+        name="office automation",
+        by=alice,
+        manage=True,
+        expires_at=soon,
+        allowed_ips=["10.0.0.0/8"],
+    )
+    office = {"REMOTE_ADDR": "10.1.2.3"}
+
+    def post(body):
+        return client.post(
+            URL,
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {limited}",
+            **office,
+        )
+
+    later = (soon + timedelta(days=30)).isoformat()
+    response = post({"name": "x", "environment": "development", "expires_at": later})
+    assert response.status_code == 403
+    response = post({"name": "x", "environment": "development", "allowed_ips": ["0.0.0.0/0"]})
+    assert response.status_code == 403
+    # Without limits of its own asked for, the new key inherits the caller's.
+    created = post({"name": "x", "environment": "development"}).json()
+    key = ApiKey.objects.get(public_id=created["id"])
+    assert key.expires_at == soon
+    assert key.allowed_ips == ["10.0.0.0/8"]
+    # Nor can it lift them from another key afterwards.
+    response = client.patch(
+        f"{URL}/{key.public_id}",
+        data=json.dumps({"expires_at": None}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {limited}",
+        **office,
+    )
+    assert response.status_code == 403
+
+
 def test_a_key_without_manage_gets_403(api, api_key):
     response = api.as_key(api_key[1]).call("get", "")
     assert response.status_code == 403

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from audit.models import AuditEvent
 from keys.models import issue_api_key
 
@@ -57,6 +61,22 @@ def test_nothing_changed_records_nothing(client, alice, api_key):
     client.force_login(alice)
     client.post(url(api_key[0]), form())
     assert not AuditEvent.objects.filter(action="key_updated").exists()
+
+
+def test_saving_the_edit_form_unchanged_keeps_the_exact_expiry(client, alice, development):
+    expires = timezone.now().replace(microsecond=123456) + timedelta(days=3)
+    key, _ = issue_api_key(environment=development, name="k", by=alice, expires_at=expires)
+    client.force_login(alice)
+    page = client.get(f"/keys/{key.public_id}/edit/").content.decode()
+    shown = expires.strftime("%Y-%m-%dT%H:%M:%S")
+    assert f'value="{shown}"' in page
+    client.post(
+        f"/keys/{key.public_id}/edit/",
+        {"name": "renamed", "expires_at": shown, "allowed_ips": "", "rate_limit": ""},
+    )
+    key.refresh_from_db()
+    assert key.expires_at == expires
+    assert set(AuditEvent.objects.get(action="key_updated").metadata["after"]) == {"name"}
 
 
 def test_it_rejects_a_bad_network_and_keeps_the_input(client, alice, api_key):

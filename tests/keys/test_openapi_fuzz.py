@@ -9,7 +9,7 @@ import pytest
 from keys.models import issue_api_key
 from tests.server import ROOT, gunicorn
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 MAX_EXAMPLES = 25  # per operation: bounded, so CI stays well inside its time
 

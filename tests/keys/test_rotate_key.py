@@ -1,10 +1,12 @@
 import json
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from keys.models import ApiKey, digest, issue_api_key
+from dashboard.members import remove_member
+from keys.models import ApiKey, NotRotatable, digest, issue_api_key, rotate_api_key
 from keys.tokens import KEY_RE
 
 
@@ -69,6 +71,28 @@ def test_a_rotated_key_cannot_be_rotated_again(client, alice, api_key):
     response = client.post(url(api_key[0]), {"grace_seconds": "0"})
     assert response.status_code == 302
     assert ApiKey.objects.count() == 2
+
+
+def test_a_key_cannot_be_rotated_twice(client, alice, api_key):
+    key, _ = api_key
+    stale = ApiKey.objects.get(pk=key.pk)  # read before the first rotation
+    rotate_api_key(key=key, by=alice, grace_seconds=3600)
+    with pytest.raises(NotRotatable):
+        rotate_api_key(key=stale, by=alice)
+    assert ApiKey.objects.count() == 2
+
+
+def test_a_rotated_personal_key_stays_its_owners_and_goes_with_them(
+    client, alice, bob, acme, development
+):
+    key, _ = issue_api_key(environment=development, name="bob's", by=bob)
+    new, plaintext = rotate_api_key(key=key, by=alice)
+    assert new.created_by == bob
+    remove_member(membership=bob.memberships.get(), by=alice)
+    new.refresh_from_db()
+    assert new.status == "revoked"
+    response = client.get("/v1/auth/verify", HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    assert response.json()["error"]["code"] == "revoked_api_key"
 
 
 def test_a_member_cannot_rotate_a_manage_key(client, bob, development):

@@ -9,7 +9,7 @@ from django.core.cache.backends.redis import RedisCache
 from keys.models import issue_api_key
 from tests.server import get, gunicorn, redis_server
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_workers_share_one_limit_through_redis(development, alice):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from keys import tokens
-from keys.models import ApiKey, issue_api_key, revoke_api_key
+from keys.models import ApiKey, issue_api_key, revoke_api_key, update_api_key
+from keys.verification import ip_allowed
 
 URL = "/v1/auth/verify"
 
@@ -138,6 +139,17 @@ def test_an_expired_key_fails_and_is_recorded_once(client, development, alice):
     assert events.get().target_id == key.public_id
 
 
+def test_a_new_expiry_is_recorded_again_when_it_comes(client, development, alice):
+    key, plaintext = issue_api_key(
+        environment=development, name="k", by=alice, expires_at=timezone.now() - timedelta(1)
+    )
+    verify = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    client.get("/v1/auth/verify", **verify)
+    update_api_key(key=key, by=alice, changes={"expires_at": timezone.now() - timedelta(seconds=1)})
+    client.get("/v1/auth/verify", **verify)
+    assert AuditEvent.objects.filter(action="key_expired").count() == 2
+
+
 def test_a_rotated_key_works_until_its_grace_ends(client, api_key, alice):
     key, plaintext = api_key
     key.revoke(by=alice, reason="rotated", at=timezone.now() + timedelta(hours=1))
@@ -182,6 +194,19 @@ def test_it_enforces_the_ip_allowlist(client, development, alice):
     assert response.status_code == 403
     assert error_code(response) == "ip_not_allowed"
     assert_rate_limit_headers(response)
+
+
+def test_an_ipv4_client_on_a_dual_stack_listener_matches_ipv4_networks(client, development, alice):
+    _, plaintext = issue_api_key(
+        environment=development, name="ip", by=alice, allowed_ips=["127.0.0.0/8"]
+    )
+    response = client.get(
+        "/v1/auth/verify",
+        REMOTE_ADDR="::ffff:127.0.0.1",
+        HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+    )
+    assert response.status_code == 200
+    assert not ip_allowed(None, ["0.0.0.0/0"])
 
 
 def test_it_ignores_forwarded_for_unless_proxies_are_trusted(client, development, alice, settings):

@@ -5,14 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import conftest as browser
 from tests.browser.conftest import problems
-
-# The browser fixtures live in tests/browser/conftest.py; this module borrows them.
-base_url_live = browser.base_url_live
-console = browser.console
-fast_password_hashing = browser.fast_password_hashing
-sign_in = browser.sign_in
 
 pytestmark = pytest.mark.browser
 
