@@ -1,6 +1,7 @@
 """API keys: issued once, stored only as a digest, and known afterwards by their hint."""
 
 import contextlib
+import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from audit.models import Action, record
 from keys import tokens
+
+logger = logging.getLogger(__name__)
 
 
 class Permission(models.TextChoices):
@@ -132,7 +135,7 @@ class ApiKeyQuerySet(models.QuerySet):
 
     def with_recent_usage(self, days=7):
         """Annotate `recent_requests`: requests in the last `days` days (UTC), as flushed so
-        far (counts reach the database about once a minute)."""
+        far (counts reach the database about once a minute; `with_pending_usage` adds the rest)."""
         since = timezone.now().date() - timedelta(days=days - 1)
         return self.annotate(
             recent_requests=models.Sum("usage__requests", filter=models.Q(usage__day__gte=since))
@@ -166,6 +169,8 @@ class ApiKey(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The client address of the last use recorded (with last_used_at, at most once a minute).
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -242,6 +247,25 @@ class ApiKey(models.Model):
         return bool(updated)
 
 
+def unflushed_days(today):
+    """The days whose counters may still hold counts: a counter is flushed only on its own
+    day, and lives two days in the cache."""
+    return (today, today - timedelta(days=1))
+
+
+def with_pending_usage(keys):
+    """`keys` (annotated by `with_recent_usage`) as a list whose `recent_requests` also count
+    what the cache still holds: a table that is right up to this request, not a minute ago."""
+    keys = list(keys)
+    days = unflushed_days(timezone.now().date())
+    pending = KeyUsage.pending([key.pk for key in keys], days)
+    for key in keys:
+        key.recent_requests = (key.recent_requests or 0) + sum(
+            pending.get((key.pk, day), 0) for day in days
+        )
+    return keys
+
+
 class KeyUsage(models.Model):
     """Requests a key made on one day (UTC), flushed from the cache about once a minute."""
 
@@ -255,6 +279,40 @@ class KeyUsage(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id} on {self.day}: {self.requests}"
+
+    @staticmethod
+    def counter(key_pk, day):
+        """The cache key under which a key's requests of `day` gather until flushed."""
+        return f"kd:use:{key_pk}:{day.isoformat()}"
+
+    @classmethod
+    def pending(cls, key_pks, days):
+        """Counts gathered in the cache and not flushed yet: {(key pk, day): requests}."""
+        names = {cls.counter(pk, day): (pk, day) for pk in key_pks for day in days}
+        if not names:
+            return {}
+        try:
+            found = cache.get_many(list(names))
+        except Exception:  # a cache outage loses counts, never the page (DESIGN.md §10)
+            logger.warning("Usage counts not read: the cache is unreachable.", exc_info=True)
+            return {}
+        return {names[name]: int(count) for name, count in found.items() if count}
+
+    @classmethod
+    def recent(cls, key, days=30):
+        """A key's requests per day over the last `days` days, newest first: the flushed
+        rows plus what the cache still holds, so the page is right up to this request."""
+        today = timezone.now().date()
+        counts = {
+            usage.day: usage.requests
+            for usage in key.usage.filter(day__gt=today - timedelta(days=days))
+        }
+        for (_, day), count in cls.pending([key.pk], unflushed_days(today)).items():
+            counts[day] = counts.get(day, 0) + count
+        return [
+            cls(api_key=key, day=day, requests=count)
+            for day, count in sorted(counts.items(), reverse=True)
+        ]
 
     @classmethod
     def flush(cls, key_pk, day, counter):

@@ -211,9 +211,12 @@ def count_request(key_pk: int, limit: int) -> tuple[bool, dict[str, str]]:
     return True, headers
 
 
-def record_use(key_pk: int, last_used_at: datetime | None, now: datetime) -> None:
-    """Keep last use and daily counts without a write on every request."""
-    counter = f"kd:use:{key_pk}:{now.date().isoformat()}"
+def record_use(
+    key_pk: int, last_used_at: datetime | None, now: datetime, request: HttpRequest | None = None
+) -> None:
+    """Keep last use (time and client address) and daily counts without a write on every
+    request; the dashboard adds the counts still in the cache when it reads them."""
+    counter = KeyUsage.counter(key_pk, now.date())
     increment(counter, timeout=2 * 86400)
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
         return
@@ -222,7 +225,8 @@ def record_use(key_pk: int, last_used_at: datetime | None, now: datetime) -> Non
     stale = Q(last_used_at__isnull=True) | Q(
         last_used_at__lt=now - timedelta(seconds=USAGE_WRITE_INTERVAL)
     )
-    if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now):
+    ip = client_ip(request) if request is not None else None  # only on the write, once a minute
+    if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now, last_used_ip=ip):
         KeyUsage.flush(key_pk, now.date(), counter)
 
 
@@ -288,6 +292,6 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
             f"This key may make {limit} requests a minute; retry after {headers['Retry-After']} s.",
             headers,
         )
-    record_use(pk, _datetime(last_used_at), now)
+    record_use(pk, _datetime(last_used_at), now, request)
     verified.require(permissions)
     return verified

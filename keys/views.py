@@ -24,12 +24,14 @@ from keys.forms import (
 )
 from keys.models import (
     ApiKey,
+    KeyUsage,
     Kind,
     NotRotatable,
     issue_api_key,
     revoke_api_key,
     rotate_api_key,
     update_api_key,
+    with_pending_usage,
 )
 
 ADMIN_PAGE_SIZE = 200
@@ -89,7 +91,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
             "project": environment.project,
             "environment": environment,
             "environments": environment.project.environments.all(),
-            "keys": with_changeable(request, keys),
+            "keys": with_pending_usage(with_changeable(request, keys)),
         },
     )
 
@@ -248,7 +250,7 @@ def key_detail(request: OrgRequest, key_id):
         {
             "key": key,
             "timeline": timeline,
-            "usage": key.usage.all()[:30],
+            "usage": KeyUsage.recent(key),
             "successor": ApiKey.objects.filter(rotated_from=key).first(),
         },
     )

@@ -105,3 +105,20 @@ def test_it_shows_last_use_and_recent_requests(client, alice, api_key, developme
     html = client.get(tab_url(development)).content.decode()
     assert "<td>42</td>" in html
     assert "2\xa0hours ago" in html
+
+
+def test_requests_still_in_the_cache_count_at_once(client, alice, api_key, development):
+    """25 calls within the minute: the tab says 25, not the 1 flushed with the first use."""
+    key, plaintext = api_key
+    for _ in range(25):
+        assert (
+            client.get("/v1/auth/verify", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code
+            == 200
+        )
+    assert sum(key.usage.values_list("requests", flat=True)) < 25  # most are still in the cache
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert "<td>25</td>" in html
+    html = client.get(f"/keys/{key.public_id}/").content.decode()
+    assert "<td>25</td>" in html
+    assert "from <code data-last-used-ip>127.0.0.1</code>" in html
