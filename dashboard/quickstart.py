@@ -16,7 +16,8 @@ class Quickstart:
     @cached_property
     def project(self):
         """The newest project: the one steps 2 to 4 are about."""
-        return Project.objects.for_organization(self.organization).order_by("-created_at").first()
+        projects = Project.objects.for_organization(self.organization).in_use()
+        return projects.order_by("-created_at").first()
 
     @cached_property
     def environment(self):
@@ -28,7 +29,8 @@ class Quickstart:
         newest = self.keys.filter(environment__project=self.project).first()
         if newest is not None:
             return newest.environment
-        return self.project.environments.order_by("is_production", "created_at", "id").first()
+        environments = self.project.environments.in_use()
+        return environments.order_by("is_production", "created_at", "id").first()
 
     @cached_property
     def key(self):

@@ -12,15 +12,17 @@ class ProjectForm(forms.ModelForm):
         labels = {"name": "Project name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, renaming=None, **kwargs):
+        """`renaming`: the project whose name this is (its own name is not taken)."""
         super().__init__(*args, **kwargs)
         self.organization = organization
+        self.renaming = renaming
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         taken = Project.objects.for_organization(self.organization).named(name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
+        if self.renaming is not None:
+            taken = taken.exclude(pk=self.renaming.pk)
         if clash := taken.first():
             raise forms.ValidationError(
                 f"A project called “{clash.name}” already exists: choose another name.",
@@ -39,17 +41,18 @@ class EnvironmentForm(forms.ModelForm):
         help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, renaming=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
+        self.renaming = renaming
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if self.project is None:
             return name
         taken = self.project.environments.named(name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
+        if self.renaming is not None:
+            taken = taken.exclude(pk=self.renaming.pk)
         if clash := taken.first():
             raise forms.ValidationError(
                 f"{self.project.name} already has an environment called “{clash.name}”: "
@@ -57,6 +60,21 @@ class EnvironmentForm(forms.ModelForm):
                 code="duplicate",
             )
         return name
+
+
+class EnvironmentNameForm(EnvironmentForm):
+    """Renaming an environment: its name only (production or not stays as it was)."""
+
+    class Meta(EnvironmentForm.Meta):
+        fields = ["name"]
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Recorded in the audit log, and on every key this revokes.",
+    )
 
 
 class SwitchOrganizationForm(forms.Form):

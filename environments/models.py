@@ -110,6 +110,10 @@ class ProjectQuerySet(models.QuerySet):
     def named(self, name):
         return self.filter(same_name(name))
 
+    def in_use(self):
+        """Not archived."""
+        return self.filter(archived_at__isnull=True)
+
 
 class Project(models.Model):
     organization = models.ForeignKey(
@@ -121,6 +125,13 @@ class Project(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
+    # `archive_project` revokes the keys inside).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -133,6 +144,10 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
 
 class EnvironmentQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -143,6 +158,10 @@ class EnvironmentQuerySet(models.QuerySet):
 
     def named(self, name):
         return self.filter(same_name(name))
+
+    def in_use(self):
+        """Neither archived nor in an archived project."""
+        return self.filter(archived_at__isnull=True, project__archived_at__isnull=True)
 
 
 class Environment(models.Model):
@@ -157,6 +176,13 @@ class Environment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
+    # `archive_project` revokes the keys inside).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -172,6 +198,10 @@ class Environment(models.Model):
     @property
     def organization(self):
         return self.project.organization
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None or self.project.archived_at is not None
 
     @property
     def key_tag(self):
@@ -235,3 +265,22 @@ def create_environment(*, project, name, is_production=False, by, request=None):
             metadata={"is_production": is_production},
         )
     return environment
+
+
+def rename(*, target, name, by, request=None):
+    """Rename a project or an environment (its slug, in URLs and in verify answers, stays)."""
+    project = target if isinstance(target, Project) else target.project
+    with transaction.atomic():
+        before = target.name
+        target.name = name
+        target.save(update_fields=["name"])
+        record(
+            action=Action.PROJECT_RENAMED if target is project else Action.ENVIRONMENT_RENAMED,
+            organization=project.organization_id,
+            actor=by,
+            target=target,
+            project=project,
+            environment=None if target is project else target,
+            request=request,
+            metadata={"before": {"name": before}, "after": {"name": name}},
+        )

@@ -1,11 +1,18 @@
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from environments.access import SESSION_KEY, OrgRequest, membership_required
 from environments.forms import EnvironmentForm, ProjectForm, SwitchOrganizationForm
-from environments.models import Membership, Project, create_environment, create_project
+from environments.models import (
+    Environment,
+    Membership,
+    Project,
+    create_environment,
+    create_project,
+)
 
 
 def project_for(request: OrgRequest, slug):
@@ -35,7 +42,12 @@ def project_list(request: OrgRequest):
             )
             return redirect("environments:project", project.slug)
         status = 422
-    projects = Project.objects.for_organization(organization).prefetch_related("environments")
+    in_use = Environment.objects.filter(archived_at__isnull=True)
+    projects = (
+        Project.objects.for_organization(organization)
+        .in_use()
+        .prefetch_related(Prefetch("environments", queryset=in_use))
+    )
     return TemplateResponse(
         request,
         "environments/project_list.html",
@@ -63,6 +75,8 @@ def project_detail(request: OrgRequest, slug):
 @membership_required(allow="can_create_projects")
 def environment_create(request: OrgRequest, slug):
     project = project_for(request, slug)
+    if project.is_archived:
+        raise PermissionDenied(f"{project} is archived: it takes no new environments.")
     form = EnvironmentForm(request.POST, project=project)
     if form.is_valid():
         environment = create_environment(

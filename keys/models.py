@@ -485,3 +485,43 @@ def update_api_key(*, key, by, changes, request=None):
             after={f: _jsonable(v) for f, v in changed.items()},
         )
     return key
+
+
+def archive(*, target, by, reason, request=None):
+    """Archive a project or an environment, in one transaction: it leaves the lists and takes
+    no new key; every key inside not revoked yet is revoked now (each one recorded, as any
+    revocation); nothing is deleted. Returns how many keys were revoked."""
+    from environments.models import Project  # keys → environments: the allowed direction
+
+    is_project = isinstance(target, Project)
+    project = target if is_project else target.project
+    model = type(target)
+    with transaction.atomic():
+        # Locked, so two archivists do not both revoke and record.
+        locked = model.objects.select_for_update().get(pk=target.pk)
+        if locked.archived_at is not None:
+            return 0
+        now = timezone.now()
+        model.objects.filter(pk=target.pk).update(
+            archived_at=now, archived_by=_user(by), archived_reason=reason
+        )
+        target.refresh_from_db(fields=["archived_at", "archived_by", "archived_reason"])
+        scope = {"environment__project": project} if is_project else {"environment": target}
+        keys = ApiKey.objects.filter(**scope).exclude(revoked_at__lte=now).with_related()
+        kind = "project" if is_project else "environment"
+        revoked = 0
+        for key in keys:
+            revoked += revoke_api_key(
+                key=key, by=by, reason=f"{kind} {target.name} archived: {reason}", request=request
+            )
+        record(
+            action=Action.PROJECT_ARCHIVED if is_project else Action.ENVIRONMENT_ARCHIVED,
+            organization=project.organization_id,
+            actor=by,
+            target=target,
+            project=project,
+            environment=None if is_project else target,
+            request=request,
+            metadata={"reason": reason, "keys_revoked": revoked},
+        )
+    return revoked

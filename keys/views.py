@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -90,7 +91,9 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
         {
             "project": environment.project,
             "environment": environment,
-            "environments": environment.project.environments.all(),
+            "environments": environment.project.environments.filter(
+                Q(archived_at__isnull=True) | Q(pk=environment.pk)
+            ),
             "keys": with_pending_usage(with_changeable(request, keys)),
         },
     )
@@ -121,8 +124,10 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     choices = None
     if project_slug:
         fixed = environment_for(request, project_slug, environment_slug)
+        if fixed.is_archived:
+            raise PermissionDenied(f"{fixed} is archived: it takes no new keys.")
     else:
-        choices = environment_choices(membership.organization)
+        choices = environment_choices(membership.organization).in_use()
     form = KeyCreateForm(
         request.POST if request.method == "POST" else None,
         environments=choices,
