@@ -3,6 +3,15 @@ from django import forms
 from environments.models import Environment, Project
 
 
+def first_other(taken, renaming):
+    """The first of `taken` that is not the row being renamed (its own name is not taken)."""
+    return (taken.exclude(pk=renaming.pk) if renaming is not None else taken).first()
+
+
+def duplicate(message):
+    return forms.ValidationError(f"{message}: choose another name.", code="duplicate")
+
+
 class ProjectForm(forms.ModelForm):
     """A project's name, unique in its organization."""
 
@@ -21,13 +30,8 @@ class ProjectForm(forms.ModelForm):
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         taken = Project.objects.for_organization(self.organization).named(name)
-        if self.renaming is not None:
-            taken = taken.exclude(pk=self.renaming.pk)
-        if clash := taken.first():
-            raise forms.ValidationError(
-                f"A project called “{clash.name}” already exists: choose another name.",
-                code="duplicate",
-            )
+        if clash := first_other(taken, self.renaming):
+            raise duplicate(f"A project called “{clash.name}” already exists")
         return name
 
 
@@ -51,14 +55,8 @@ class EnvironmentForm(forms.ModelForm):
         if self.project is None:
             return name
         taken = self.project.environments.named(name)
-        if self.renaming is not None:
-            taken = taken.exclude(pk=self.renaming.pk)
-        if clash := taken.first():
-            raise forms.ValidationError(
-                f"{self.project.name} already has an environment called “{clash.name}”: "
-                "choose another name.",
-                code="duplicate",
-            )
+        if clash := first_other(taken, self.renaming):
+            raise duplicate(f"{self.project.name} already has an environment called “{clash.name}”")
         return name
 
 

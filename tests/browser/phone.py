@@ -19,13 +19,19 @@ def phone_page(browser: Browser, base_url, user=None, **options) -> Page:
         **options,
     )
     page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
     if user is not None:
-        page.goto(f"{base_url}/accounts/login/")
-        page.get_by_label("Username").fill(user.get_username())
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").tap()
-        expect(page.locator(".username")).to_have_text(user.get_username())
+        signed_in(page, base_url, user.get_username())
+    return page
+
+
+def signed_in(page: Page, base_url, username) -> Page:
+    """`page` (of a context of a test's own) signed in as `username` through the form."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".username")).to_have_text(username)
     return page
 
 

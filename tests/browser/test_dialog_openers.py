@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from keys.models import issue_api_key
 from tests.browser.conftest import keys_tab_url, problems
-from tests.conftest import PASSWORD
+from tests.browser.phone import signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -115,13 +115,8 @@ def test_openers_fall_back_to_full_pages_without_javascript(
     key, _ = issue_api_key(environment=development, name="nojs", by=alice)
     context = browser.new_context(java_script_enabled=False)
     try:
-        page = context.new_page()
-        page.set_default_timeout(5_000)
         base = live_server.url
-        page.goto(f"{base}/accounts/login/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page = signed_in(context.new_page(), base, "alice")
 
         page.goto(keys_tab_url(base, development))
         page.get_by_role("button", name="New API Key").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from keys.models import issue_api_key, rotate_api_key
 from tests.browser.conftest import keys_tab_url
-from tests.browser.phone import PHONE, page_width, phone_page
+from tests.browser.phone import PHONE, page_width, phone_page, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,7 @@ def test_it_writes_the_walkthrough_screenshots(
         (PHONE["width"], {}),
     ):
         if options:
-            page = browser.new_context(**options).new_page()
-            page.goto(f"{live_server.url}/accounts/login/")
-            page.get_by_label("Username").fill("alice")
-            page.get_by_label("Password").fill("correct-horse-battery-staple")
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.locator(".username")).to_have_text("alice")
+            page = signed_in(browser.new_context(**options).new_page(), live_server.url, "alice")
         else:
             page = phone_page(browser, live_server.url, alice)
         for name, path in pages.items():
