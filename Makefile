@@ -14,20 +14,24 @@ $(PY):
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 13) and "Keydesk needs Python 3.13 or newer (found " + sys.version.split()[0] + "); pyenv reads .python-version." or 0)'
 	$(PYTHON) -m venv $(VENV)
 
+# PYTHONWARNINGS: setuptools' editable-install warning is about our own package layout, and is
+# the same on every install: not something to read on every fresh `make run`.
 $(STAMP): $(PY) pyproject.toml
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	@echo "Installing Keydesk's dependencies into $(VENV)..."
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --upgrade pip
+	@PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
 
+# Quiet set-up, then a short block (URL, user, password), then the server's own few lines.
 run: $(STAMP)
-	DEBUG=true $(PY) manage.py migrate --noinput
-	DEBUG=true $(PY) manage.py seed_demo $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
+	@DEBUG=true $(PY) manage.py migrate --noinput --verbosity 0
+	@DEBUG=true $(PY) manage.py schedule_events >/dev/null
 	@# The task worker (webhook deliveries, alerts, the hourly scheduled events) runs beside
 	@# the server and stops with it.
-	DEBUG=true $(PY) manage.py schedule_events
-	DEBUG=true $(PY) manage.py db_worker & worker=$$!; \
+	@DEBUG=true $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/ $(if $(DEMO_PASSWORD),--password $(DEMO_PASSWORD))
+	@DEBUG=true $(PY) manage.py db_worker >/dev/null 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=true DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
 
 # `make test` = `make check` then `make pytest`; `make -k test` (as .ci/run does) runs the
 # tests even when a check fails, and still fails.

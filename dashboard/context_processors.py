@@ -1,13 +1,18 @@
 from django.conf import settings
 from django.urls import reverse
 
+from environments.access import load_membership
+
 
 def navigation(request):
     """The organization the page is in, and the others the user may switch to.
 
     Both come from what the access decorator already loaded (`request.membership`,
-    `request.memberships`): no query of its own, on any page."""
+    `request.memberships`); pages outside an organization's views (changing one's password,
+    an error page) look the membership up, so they still show the navigation."""
     membership = getattr(request, "membership", None)
+    if membership is None and getattr(request, "user", None) and request.user.is_authenticated:
+        membership = load_membership(request, remember=False)  # a page: no session write
     if membership is None:
         return {}
     others = [

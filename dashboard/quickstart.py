@@ -1,4 +1,7 @@
-"""The quickstart's progress, derived from what the organization already has."""
+"""The quickstart's progress, derived from what the organization already has.
+
+The four steps follow one thread: the newest project, one environment of it, and one key of
+that environment, so no step reports another project's progress."""
 
 from functools import cached_property
 
@@ -13,19 +16,33 @@ class Quickstart:
     @cached_property
     def project(self):
         """The newest project: the one steps 2 to 4 are about."""
-        return Project.objects.for_organization(self.organization).order_by("-created_at").first()
+        projects = Project.objects.for_organization(self.organization).in_use()
+        return projects.order_by("-created_at").first()
 
     @cached_property
     def environment(self):
+        """The project's environment that steps 3 and 4 are about: the one of its newest usable
+        key, else its first environment that is not production (a first key should not be a
+        live one), else its first."""
         if self.project is None:
             return None
-        return self.project.environments.order_by("-created_at").first()
+        newest = self.keys.filter(environment__project=self.project).first()
+        if newest is not None:
+            return newest.environment
+        environments = self.project.environments.in_use()
+        return environments.order_by("is_production", "created_at", "id").first()
 
     @cached_property
     def key(self):
-        """The newest key of the organization still usable."""
+        """The newest usable key of that environment: never a key of another project."""
+        if self.environment is None:
+            return None
+        return self.keys.filter(environment=self.environment).first()
+
+    @property
+    def keys(self):
         keys = ApiKey.objects.for_organization(self.organization).active().with_related()
-        return keys.order_by("-created_at", "-id").first()
+        return keys.order_by("-created_at", "-id")
 
     @property
     def used(self):

@@ -2,7 +2,7 @@ from allauth.account import views as account_views
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from dashboard import member_views, views
+from dashboard import member_views, project_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -22,6 +22,18 @@ urlpatterns = [
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
     path("settings/", views.organization_settings, name="settings"),
+    path("projects/<slug:slug>/rename/", project_views.project_rename, name="project_rename"),
+    path("projects/<slug:slug>/archive/", project_views.project_archive, name="project_archive"),
+    path(
+        "projects/<slug:project_slug>/environments/<slug:environment_slug>/rename/",
+        project_views.environment_rename,
+        name="environment_rename",
+    ),
+    path(
+        "projects/<slug:project_slug>/environments/<slug:environment_slug>/archive/",
+        project_views.environment_archive,
+        name="environment_archive",
+    ),
     path("members/", member_views.member_list, name="members"),
     path("members/new/", member_views.member_add, name="member_add"),
     path("members/<int:membership_id>/role/", member_views.member_role, name="member_role"),

@@ -16,6 +16,7 @@ from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required, recent_sign_in_required
 from environments.forms import EnvironmentForm, ProjectForm
 from environments.models import create_environment, create_project, update_organization
+from keys.models import ApiKey
 from keys.views import verify_url
 
 
@@ -84,12 +85,13 @@ def organization_settings(request: OrgRequest):
 @require_safe
 @membership_required
 def home(request: OrgRequest):
-    quickstart = Quickstart(request.membership.organization)
-    return redirect("environments:projects" if quickstart.has_key else "dashboard:quickstart")
+    keys = ApiKey.objects.for_organization(request.membership.organization).active()
+    return redirect("environments:projects" if keys.exists() else "dashboard:quickstart")
 
 
 def render_quickstart(request: OrgRequest, *, project_form=None, environment_form=None, status=200):
-    quickstart = Quickstart(request.membership.organization)
+    organization = request.membership.organization
+    quickstart = Quickstart(organization)
     template = "dashboard/quickstart.html"
     if request.htmx:
         template += "#steps"
@@ -98,8 +100,8 @@ def render_quickstart(request: OrgRequest, *, project_form=None, environment_for
         template,
         {
             "quickstart": quickstart,
-            "project_form": project_form or ProjectForm(),
-            "environment_form": environment_form or EnvironmentForm(),
+            "project_form": project_form or ProjectForm(organization=organization),
+            "environment_form": environment_form or EnvironmentForm(project=quickstart.project),
             "verify_url": verify_url(request),
         },
         status=status,
@@ -117,7 +119,7 @@ def quickstart(request: OrgRequest):
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_projects")
 def quickstart_project(request: OrgRequest):
-    form = ProjectForm(request.POST)
+    form = ProjectForm(request.POST, organization=request.membership.organization)
     if not form.is_valid():
         return render_quickstart(request, project_form=form, status=422)
     create_project(
@@ -134,7 +136,7 @@ def quickstart_project(request: OrgRequest):
 @membership_required(allow="can_create_projects")
 def quickstart_environment(request: OrgRequest):
     project = Quickstart(request.membership.organization).project
-    form = EnvironmentForm(request.POST)
+    form = EnvironmentForm(request.POST, project=project)
     if project is None or not form.is_valid():
         if project is None:
             form.add_error(None, "Create a project first.")

@@ -28,14 +28,23 @@ class OrgRequest(HttpRequest):
     memberships: list[Membership]  # all of the user's, oldest first, for the navigation
 
 
-def current_membership(request, memberships):
-    """The membership the session has chosen among `memberships`, else the oldest one."""
+def current_membership(request, memberships, *, remember=True):
+    """The membership the session has chosen among `memberships`, else the oldest one (which
+    the session then remembers, unless told not to)."""
     chosen = request.session.get(SESSION_KEY)
     membership = next((m for m in memberships if m.organization_id == chosen), None)
     membership = membership or (memberships[0] if memberships else None)
-    if membership and membership.organization_id != chosen:
+    if remember and membership and membership.organization_id != chosen:
         request.session[SESSION_KEY] = membership.organization_id
     return membership
+
+
+def load_membership(request, *, remember=True):
+    """The user's memberships, kept on the request for the navigation (one query, they are few
+    per user), and the one the session has chosen."""
+    memberships = list(Membership.objects.for_user(request.user).order_by("created_at", "id"))
+    request.memberships = memberships
+    return current_membership(request, memberships, remember=remember)
 
 
 def membership_required(view=None, *, allow=None):
@@ -46,12 +55,7 @@ def membership_required(view=None, *, allow=None):
         @login_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            # One query for the view and the navigation alike (they are few per user).
-            memberships = list(
-                Membership.objects.for_user(request.user).order_by("created_at", "id")
-            )
-            request.memberships = memberships
-            membership = current_membership(request, memberships)
+            membership = load_membership(request)
             if membership is None:
                 return TemplateResponse(request, "dashboard/no_organization.html", status=403)
             # Set before the role check, so the 403 page still shows the organization.

@@ -4,7 +4,18 @@ from environments.models import Environment, Project
 from keys.forms import TextField
 
 
+def first_other(taken, renaming):
+    """The first of `taken` that is not the row being renamed (its own name is not taken)."""
+    return (taken.exclude(pk=renaming.pk) if renaming is not None else taken).first()
+
+
+def duplicate(message):
+    return forms.ValidationError(f"{message}: choose another name.", code="duplicate")
+
+
 class ProjectForm(forms.ModelForm):
+    """A project's name, unique in its organization."""
+
     class Meta:
         model = Project
         fields = ["name"]
@@ -12,8 +23,23 @@ class ProjectForm(forms.ModelForm):
         labels = {"name": "Project name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
 
+    def __init__(self, *args, organization, renaming=None, **kwargs):
+        """`renaming`: the project whose name this is (its own name is not taken)."""
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.renaming = renaming
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        taken = Project.objects.for_organization(self.organization).named(name)
+        if clash := first_other(taken, self.renaming):
+            raise duplicate(f"A project called “{clash.name}” already exists")
+        return name
+
 
 class EnvironmentForm(forms.ModelForm):
+    """An environment's name, unique in its project (when there is one yet)."""
+
     class Meta:
         model = Environment
         fields = ["name", "is_production"]
@@ -21,6 +47,35 @@ class EnvironmentForm(forms.ModelForm):
         labels = {"name": "Environment name", "is_production": "Production"}
         help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
+
+    def __init__(self, *args, project, renaming=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.renaming = renaming
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if self.project is None:
+            return name
+        taken = self.project.environments.named(name)
+        if clash := first_other(taken, self.renaming):
+            raise duplicate(f"{self.project.name} already has an environment called “{clash.name}”")
+        return name
+
+
+class EnvironmentNameForm(EnvironmentForm):
+    """Renaming an environment: its name only (production or not stays as it was)."""
+
+    class Meta(EnvironmentForm.Meta):
+        fields = ["name"]
+
+
+class ArchiveForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Recorded in the audit log, and on every key this revokes.",
+    )
 
 
 class SwitchOrganizationForm(forms.Form):

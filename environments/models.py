@@ -24,6 +24,15 @@ def unique_slug(name, taken, *, fallback):
     return slug
 
 
+def same_name(name):
+    """The rows another one named `name` would be confused with: the same name in any case, or
+    the same slug (which URLs use). Names are unique wherever slugs are."""
+    condition = models.Q(name__iexact=name.strip())
+    if slugify(name)[:40]:
+        condition |= models.Q(slug=slugify(name)[:40])
+    return condition
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MANAGER = "manager", "Manager"  # an API manager: every key, but not people or the audit log
@@ -138,6 +147,13 @@ class ProjectQuerySet(models.QuerySet):
     def for_organization(self, organization):
         return self.filter(organization=organization)
 
+    def named(self, name):
+        return self.filter(same_name(name))
+
+    def in_use(self):
+        """Not archived."""
+        return self.filter(archived_at__isnull=True)
+
 
 class Project(models.Model):
     organization = models.ForeignKey(
@@ -149,6 +165,13 @@ class Project(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
+    # `archive_project` revokes the keys inside).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -161,6 +184,10 @@ class Project(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
 
 class EnvironmentQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -169,6 +196,13 @@ class EnvironmentQuerySet(models.QuerySet):
 
     def for_organization(self, organization):
         return self.filter(project__organization=organization)
+
+    def named(self, name):
+        return self.filter(same_name(name))
+
+    def in_use(self):
+        """Neither archived nor in an archived project."""
+        return self.filter(archived_at__isnull=True, project__archived_at__isnull=True)
 
 
 class Environment(models.Model):
@@ -183,6 +217,13 @@ class Environment(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
+    # `archive_project` revokes the keys inside).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -198,6 +239,10 @@ class Environment(models.Model):
     @property
     def organization(self):
         return self.project.organization
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None or self.project.archived_at is not None
 
     @property
     def key_tag(self):
@@ -261,3 +306,22 @@ def create_environment(*, project, name, is_production=False, by, request=None):
             metadata={"is_production": is_production},
         )
     return environment
+
+
+def rename(*, target, name, by, request=None):
+    """Rename a project or an environment (its slug, in URLs and in verify answers, stays)."""
+    project = target if isinstance(target, Project) else target.project
+    with transaction.atomic():
+        before = target.name
+        target.name = name
+        target.save(update_fields=["name"])
+        record(
+            action=Action.PROJECT_RENAMED if target is project else Action.ENVIRONMENT_RENAMED,
+            organization=project.organization_id,
+            actor=by,
+            target=target,
+            project=project,
+            environment=None if target is project else target,
+            request=request,
+            metadata={"before": {"name": before}, "after": {"name": name}},
+        )

@@ -5,13 +5,20 @@ organization's project answers 404.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from environments.access import SESSION_KEY, OrgRequest, membership_required
 from environments.forms import EnvironmentForm, ProjectForm, SwitchOrganizationForm
-from environments.models import Membership, Project, create_environment, create_project
+from environments.models import (
+    Environment,
+    Membership,
+    Project,
+    create_environment,
+    create_project,
+)
 
 
 def project_for(request: OrgRequest, slug):
@@ -25,7 +32,9 @@ def project_for(request: OrgRequest, slug):
 def project_list(request: OrgRequest):
     organization = request.membership.organization
     # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
-    form = ProjectForm(request.POST if request.method == "POST" else None)
+    form = ProjectForm(
+        request.POST if request.method == "POST" else None, organization=organization
+    )
     status = 200
     if request.method == "POST":
         if not request.membership.can_create_projects:
@@ -39,7 +48,12 @@ def project_list(request: OrgRequest):
             )
             return redirect("environments:project", project.slug)
         status = 422
-    projects = Project.objects.for_organization(organization).prefetch_related("environments")
+    in_use = Environment.objects.filter(archived_at__isnull=True)
+    projects = (
+        Project.objects.for_organization(organization)
+        .in_use()
+        .prefetch_related(Prefetch("environments", queryset=in_use))
+    )
     return TemplateResponse(
         request,
         "environments/project_list.html",
@@ -58,7 +72,7 @@ def project_detail(request: OrgRequest, slug):
         {
             "project": project,
             "environments": project.environments.all(),
-            "form": EnvironmentForm(),
+            "form": EnvironmentForm(project=project),
         },
     )
 
@@ -67,7 +81,9 @@ def project_detail(request: OrgRequest, slug):
 @membership_required(allow="can_create_projects")
 def environment_create(request: OrgRequest, slug):
     project = project_for(request, slug)
-    form = EnvironmentForm(request.POST)
+    if project.is_archived:
+        raise PermissionDenied(f"{project} is archived: it takes no new environments.")
+    form = EnvironmentForm(request.POST, project=project)
     if form.is_valid():
         environment = create_environment(
             project=project,

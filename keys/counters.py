@@ -98,6 +98,10 @@ class LocalCounters:
         with self.lock:
             self.uses[counter] += count
 
+    def peek_uses(self, names: list[str]) -> dict[str, int]:
+        with self.lock:
+            return {name: self.uses[name] for name in names if self.uses.get(name)}
+
 
 class SharedCounters:
     """The same, in Redis, for every worker and host."""
@@ -132,6 +136,10 @@ class SharedCounters:
         key = self.cache.make_and_validate_key(counter)
         client.incrby(key, count)
         client.expire(key, USAGE_TTL)
+
+    def peek_uses(self, names: list[str]) -> dict[str, int]:
+        values = self.client().mget([self.cache.make_and_validate_key(n) for n in names])
+        return {name: int(value) for name, value in zip(names, values, strict=True) if value}
 
 
 class Counters:
@@ -192,6 +200,11 @@ class Counters:
     def give_back(self, counter: str, count: int) -> None:
         """Put back uses whose write failed, for the next write to carry."""
         self._call("give_back", counter, count)
+
+    def peek_uses(self, names: list[str]) -> dict[str, int]:
+        """The uses counted under `names` and not yet written (for pages that show use)."""
+        found: dict[str, int] = self._call("peek_uses", names)
+        return found
 
 
 counters = Counters()

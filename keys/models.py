@@ -8,6 +8,7 @@ and revoke a key with its audit event in one transaction.
 """
 
 import ipaddress
+import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.utils import timezone
 from audit.chain import record
 from audit.models import Action
 from keys import tokens
+
+logger = logging.getLogger(__name__)
 
 
 class Permission(models.TextChoices):
@@ -221,7 +224,7 @@ class ApiKeyQuerySet(models.QuerySet):
 
     def with_recent_usage(self, days=7):
         """Annotate `recent_requests`: requests in the last `days` days (UTC), as flushed so
-        far (counts reach the database about once a minute)."""
+        far (counts reach the database about once a minute; `with_pending_usage` adds the rest)."""
         since = timezone.now().date() - timedelta(days=days - 1)
         return self.annotate(
             recent_requests=models.Sum("usage__requests", filter=models.Q(usage__day__gte=since))
@@ -257,6 +260,8 @@ class ApiKey(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # The client address of the last use recorded (with last_used_at, at most once a minute).
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -376,6 +381,25 @@ def check_may_issue(issuer, *, permissions, expires_at=None, allowed_ips=()):
             )
 
 
+def unflushed_days(today):
+    """The days whose counters may still hold counts: a counter is flushed only on its own
+    day, and lives two days in the cache."""
+    return (today, today - timedelta(days=1))
+
+
+def with_pending_usage(keys):
+    """`keys` (annotated by `with_recent_usage`) as a list whose `recent_requests` also count
+    what the cache still holds: a table that is right up to this request, not a minute ago."""
+    keys = list(keys)
+    days = unflushed_days(timezone.now().date())
+    pending = KeyUsage.pending([key.pk for key in keys], days)
+    for key in keys:
+        key.recent_requests = (key.recent_requests or 0) + sum(
+            pending.get((key.pk, day), 0) for day in days
+        )
+    return keys
+
+
 class KeyUsage(models.Model):
     """Requests a key made on one day (UTC), written from keys.counters about once a minute."""
 
@@ -389,6 +413,38 @@ class KeyUsage(models.Model):
 
     def __str__(self):
         return f"{self.api_key_id} on {self.day}: {self.requests}"
+
+    @staticmethod
+    def counter(key_pk, day):
+        """The cache key under which a key's requests of `day` gather until flushed."""
+        return f"kd:use:{key_pk}:{day.isoformat()}"
+
+    @classmethod
+    def pending(cls, key_pks, days):
+        """Counts gathered in the cache and not flushed yet: {(key pk, day): requests}."""
+        names = {cls.counter(pk, day): (pk, day) for pk in key_pks for day in days}
+        if not names:
+            return {}
+        from keys.counters import counters  # counts gather there (Redis, or this process)
+
+        found = counters.peek_uses(list(names))
+        return {names[name]: count for name, count in found.items()}
+
+    @classmethod
+    def recent(cls, key, days=30):
+        """A key's requests per day over the last `days` days, newest first: the flushed
+        rows plus what the cache still holds, so the page is right up to this request."""
+        today = timezone.now().date()
+        counts = {
+            usage.day: usage.requests
+            for usage in key.usage.filter(day__gt=today - timedelta(days=days))
+        }
+        for (_, day), count in cls.pending([key.pk], unflushed_days(today)).items():
+            counts[day] = counts.get(day, 0) + count
+        return [
+            cls(api_key=key, day=day, requests=count)
+            for day, count in sorted(counts.items(), reverse=True)
+        ]
 
     @classmethod
     def add(cls, key_pk, day, count):
@@ -561,3 +617,43 @@ def update_api_key(*, key, by, changes, request=None):
             after={f: _jsonable(v) for f, v in changed.items()},
         )
     return key
+
+
+def archive(*, target, by, reason, request=None):
+    """Archive a project or an environment, in one transaction: it leaves the lists and takes
+    no new key; every key inside not revoked yet is revoked now (each one recorded, as any
+    revocation); nothing is deleted. Returns how many keys were revoked."""
+    from environments.models import Project  # keys → environments: the allowed direction
+
+    is_project = isinstance(target, Project)
+    project = target if is_project else target.project
+    model = type(target)
+    with transaction.atomic():
+        # Locked, so two archivists do not both revoke and record.
+        locked = model.objects.select_for_update().get(pk=target.pk)
+        if locked.archived_at is not None:
+            return 0
+        now = timezone.now()
+        model.objects.filter(pk=target.pk).update(
+            archived_at=now, archived_by=_user(by), archived_reason=reason
+        )
+        target.refresh_from_db(fields=["archived_at", "archived_by", "archived_reason"])
+        scope = {"environment__project": project} if is_project else {"environment": target}
+        keys = ApiKey.objects.filter(**scope).exclude(revoked_at__lte=now).with_related()
+        kind = "project" if is_project else "environment"
+        revoked = 0
+        for key in keys:
+            revoked += revoke_api_key(
+                key=key, by=by, reason=f"{kind} {target.name} archived: {reason}", request=request
+            )
+        record(
+            action=Action.PROJECT_ARCHIVED if is_project else Action.ENVIRONMENT_ARCHIVED,
+            organization=project.organization_id,
+            actor=by,
+            target=target,
+            project=project,
+            environment=None if is_project else target,
+            request=request,
+            metadata={"reason": reason, "keys_revoked": revoked},
+        )
+    return revoked

@@ -276,8 +276,11 @@ class BestEffort:
 side_writes = BestEffort()
 
 
-def record_use(key_pk: int, last_used_at: datetime | None, now: datetime, counter: str) -> None:
-    """Keep last use and daily counts without a write on every request (best effort)."""
+def record_use(
+    key_pk: int, last_used_at: datetime | None, now: datetime, counter: str, request: HttpRequest
+) -> None:
+    """Keep last use (time and client address) and daily counts without a write on every
+    request (best effort); the dashboard adds the counts not yet written when it reads them."""
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
         return
     if side_writes.paused:
@@ -287,10 +290,11 @@ def record_use(key_pk: int, last_used_at: datetime | None, now: datetime, counte
     stale = Q(last_used_at__isnull=True) | Q(
         last_used_at__lt=now - timedelta(seconds=USAGE_WRITE_INTERVAL)
     )
+    ip = client_ip(request)  # only on the write, once a minute
     count = 0
     try:
         with brief_locks():
-            if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now):
+            if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now, last_used_ip=ip):
                 count = counters.take_uses(counter)
                 KeyUsage.add(key_pk, now.date(), count)
     except DatabaseError as error:
@@ -359,7 +363,7 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
         origins.request_origin(request.headers.get("Origin"), request.headers.get("Referer")),
         allowed_origins,
     )
-    use_counter = f"kd:use:{pk}:{now.date().isoformat()}"
+    use_counter = KeyUsage.counter(pk, now.date())
     counted = from_allowed_ip and from_allowed_origin  # refused requests are no use
     count = counters.hit(pk, limit, use_counter=use_counter if counted else None)
     headers = rate_limit_headers(count, limit)
@@ -393,6 +397,6 @@ def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> Veri
             f"This key may make {limit} requests a minute; retry after {headers['Retry-After']} s.",
             headers,
         )
-    record_use(pk, _datetime(last_used_at), now, use_counter)
+    record_use(pk, _datetime(last_used_at), now, use_counter, request)
     verified.require(permissions)
     return verified

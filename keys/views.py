@@ -7,6 +7,7 @@ organization answers 404; the rules themselves are asked of keys/models.py.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -35,12 +36,14 @@ from keys.forms import (
 )
 from keys.models import (
     ApiKey,
+    KeyUsage,
     NotRotatable,
     check_may_issue,
     issue_api_key,
     revoke_api_key,
     rotate_api_key,
     update_api_key,
+    with_pending_usage,
 )
 
 ADMIN_PAGE_SIZE = 200
@@ -99,8 +102,10 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
         {
             "project": environment.project,
             "environment": environment,
-            "environments": environment.project.environments.all(),
-            "keys": with_changeable(request, keys),
+            "environments": environment.project.environments.filter(
+                Q(archived_at__isnull=True) | Q(pk=environment.pk)
+            ),
+            "keys": with_pending_usage(with_changeable(request, keys)),
         },
     )
 
@@ -126,9 +131,12 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     quickstart) the form offers every environment of the organization.
     """
     fixed = environment_for(request, project_slug, environment_slug) if project_slug else None
+    if fixed is not None and fixed.is_archived:
+        raise PermissionDenied(f"{fixed} is archived: it takes no new keys.")
+    choices = environment_choices(request.membership.organization).in_use()
     form = KeyCreateForm(
         request.POST if request.method == "POST" else None,
-        environments=None if fixed else environment_choices(request.membership.organization),
+        environments=None if fixed else choices,
         can_grant_manage=request.membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},
     )
@@ -231,9 +239,11 @@ def safe_next(request, url):
 
 
 @require_safe
+@vary_on_headers("HX-Request")
 @membership_required
 def key_detail(request: OrgRequest, key_id):
-    """One key: its settings, its audit timeline and its recent use."""
+    """One key: its settings, its audit timeline and its recent use; htmx asks for the page's
+    body again after a revocation or rotation (`keysChanged`)."""
     key = with_changeable(request, [key_for(request, key_id)])[0]
     timeline = AuditEvent.objects.filter(
         organization=request.membership.organization,
@@ -242,11 +252,11 @@ def key_detail(request: OrgRequest, key_id):
     ).order_by("-id")[:100]
     return TemplateResponse(
         request,
-        "keys/key_detail.html",
+        "keys/key_detail.html#key-page" if request.htmx else "keys/key_detail.html",
         {
             "key": key,
             "timeline": timeline,
-            "usage": key.usage.all()[:30],
+            "usage": KeyUsage.recent(key),
             "successor": ApiKey.objects.filter(rotated_from=key).first(),
         },
     )

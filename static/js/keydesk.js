@@ -52,11 +52,46 @@ window.addEventListener("beforeunload", (event) => {
   if (document.querySelector("dialog[data-locked]")) event.preventDefault();
 });
 
+// The control that opened the current dialog gets the focus back when the dialog goes,
+// however it goes (Close, Cancel, Escape, or swapped away by its own form's answer). A page
+// that redrew meanwhile holds a new control with the same id; if the control is gone (a
+// revoked key has no Revoke), the focus goes to the main content, never to the page body.
+let opener = null;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const elt = event.detail.elt;
+  if (elt.matches("[aria-haspopup=dialog]")) opener = { element: elt, id: elt.id };
+});
+function returnFocus() {
+  if (!opener || document.querySelector("dialog[data-modal]")) return;
+  const { element, id } = opener;
+  opener = null;
+  const target =
+    (element.isConnected && element) || (id && document.getElementById(id)) || document.getElementById("main");
+  if (target) target.focus();
+}
+document.addEventListener("htmx:afterSettle", returnFocus);
+
+// A swap that takes away the focused control (a key's page redrawn after a revocation) leaves
+// the focus on the main content rather than on the page body.
+let focusSwappedAway = false;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const focused = document.activeElement;
+  focusSwappedAway = Boolean(focused && focused !== document.body && event.target.contains(focused));
+});
+document.addEventListener("htmx:afterSettle", () => {
+  const main = document.getElementById("main");
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (focusSwappedAway && lost && main) main.focus();
+  focusSwappedAway = false;
+});
+
 // A closed modal leaves the page, and anything it held (a key) with it.
 document.addEventListener(
   "close",
   (event) => {
-    if (event.target.matches("dialog[data-modal]")) event.target.remove();
+    if (!event.target.matches("dialog[data-modal]")) return;
+    event.target.remove();
+    returnFocus();
   },
   true,
 );
@@ -69,8 +104,9 @@ function unlock(dialog, message) {
   dialog.setAttribute("closedby", "any");
   for (const button of dialog.querySelectorAll("[data-close-modal]")) {
     button.disabled = false;
-    button.removeAttribute("title");
+    button.removeAttribute("aria-describedby");
   }
+  for (const hint of dialog.querySelectorAll("[data-close-hint]")) hint.hidden = true;
 }
 
 async function copyToClipboard(input) {

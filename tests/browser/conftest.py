@@ -75,7 +75,7 @@ def keys_tab_url(base_url, environment):
 
 def create_key(page: Page, name, *, write=False):
     """Open `New API Key`, fill the form, submit; returns the locked secret dialog."""
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     form_dialog = page.locator("dialog[data-modal][open]")
     expect(form_dialog).to_be_visible()
     form_dialog.get_by_label("API Key Name").fill(name)

@@ -44,7 +44,7 @@ def test_escape_and_backdrop_do_not_close_an_uncopied_key(
     page: Page, console, sign_in, alice, development
 ):
     page.goto(keys_tab_url(sign_in(alice), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     page.get_by_label("API Key Name").fill("Impatient")
     page.get_by_role("button", name="Create").click()
     # Escape from the very first moment the key can be on screen, not only once it settled.
@@ -85,7 +85,7 @@ def test_escape_while_create_is_in_flight_does_not_lose_the_key(
         lambda route: held.append(route) if route.request.method == "POST" else route.fallback(),
     )
     page.goto(keys_tab_url(sign_in(alice), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     page.get_by_label("API Key Name").fill("Held back")
     page.get_by_role("button", name="Create").click()
     for _ in range(100):  # until the POST is held (wait_for_function would eval: CSP)
@@ -113,7 +113,7 @@ def test_a_failed_create_leaves_the_form_closable(page: Page, sign_in, alice, de
         lambda route: route.abort() if route.request.method == "POST" else route.fallback(),
     )
     page.goto(keys_tab_url(sign_in(alice), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     page.get_by_label("API Key Name").fill("Offline")
     with page.expect_event("requestfailed"):
         page.get_by_role("button", name="Create").click()
@@ -204,7 +204,7 @@ def test_admin_may_grant_manage_and_the_form_says_what_is_mandatory(
     page: Page, console, sign_in, alice, production
 ):
     page.goto(keys_tab_url(sign_in(alice), production))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog.get_by_label("API Key Name")).to_be_focused()
     expect(dialog.get_by_label("Read")).to_be_checked()
@@ -225,7 +225,7 @@ def test_admin_may_grant_manage_and_the_form_says_what_is_mandatory(
 
 def test_member_may_not_grant_manage(page: Page, console, sign_in, bob, development):
     page.goto(keys_tab_url(sign_in(bob), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog.get_by_label("Write")).to_be_visible()
     expect(dialog.get_by_label("Manage")).to_have_count(0)
@@ -233,7 +233,7 @@ def test_member_may_not_grant_manage(page: Page, console, sign_in, bob, developm
 
 def test_an_empty_name_keeps_the_form_open_with_an_error(page: Page, sign_in, alice, development):
     page.goto(keys_tab_url(sign_in(alice), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     page.get_by_role("button", name="Create").click()
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog.locator(".field.invalid")).to_contain_text("API Key Name")
@@ -257,7 +257,7 @@ def test_no_console_errors_nor_csp_violations(page: Page, console, sign_in, alic
     dialog.get_by_role("button", name="Close").click()
     expect(page.locator("#key-table")).to_contain_text("Clean console")
     page.goto(f"{base_url}/quickstart/")
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     expect(page.locator("dialog[data-modal][open]")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("dialog[data-modal]")).to_have_count(0)

@@ -17,7 +17,7 @@ def row(page: Page, username):
 
 def test_it_removes_a_member_through_the_dialog(page: Page, console, sign_in, alice, bob):
     page.goto(f"{sign_in(alice)}/members/")
-    row(page, "bob").get_by_role("link", name="Remove").click()
+    row(page, "bob").get_by_role("button", name="Remove").click()
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog).to_contain_text("Remove bob")
     dialog.get_by_role("button", name="Remove member").click()
@@ -31,7 +31,7 @@ def test_it_removes_a_member_through_the_dialog(page: Page, console, sign_in, al
 
 def test_cancel_keeps_the_member(page: Page, console, sign_in, alice, bob):
     page.goto(f"{sign_in(alice)}/members/")
-    row(page, "bob").get_by_role("link", name="Remove").click()
+    row(page, "bob").get_by_role("button", name="Remove").click()
     page.locator("dialog[data-modal][open]").get_by_role("button", name="Cancel").click()
     expect(page.locator("dialog")).to_have_count(0)
     expect(row(page, "bob")).to_have_count(1)
@@ -43,7 +43,7 @@ def test_it_adds_a_member_and_shows_the_password_until_copied(
     page: Page, console, sign_in, alice, acme
 ):
     page.goto(f"{sign_in(alice)}/members/")
-    page.get_by_role("link", name="Add member").click()
+    page.get_by_role("button", name="Add member").click()
     dialog = page.locator("dialog[data-modal][open]")
     dialog.get_by_label("Username").fill("dana")
     dialog.get_by_label("Role").select_option("viewer")

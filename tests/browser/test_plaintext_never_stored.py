@@ -102,7 +102,7 @@ def test_no_plaintext_key_outlives_its_creating_response(
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/projects/billing-api/environments/development/keys/")
     for name in ("browser one", "browser two"):
-        page.get_by_role("link", name="New API Key").click()
+        page.get_by_role("button", name="New API Key").click()
         page.get_by_label("API Key Name").fill(name)
         page.get_by_role("button", name="Create").click()
         field = page.locator("input[data-secret]")

@@ -25,7 +25,7 @@ def verify(page: Page, base_url, plaintext):
 def rotate(page: Page, old_key_stops):
     """On a key's page: `Rotate`, choose when the old key stops, `Rotate`; returns the locked
     secret dialog."""
-    page.get_by_role("link", name="Rotate").click()
+    page.get_by_role("button", name="Rotate").click()
     form = page.locator("dialog[data-modal][open]")
     expect(form.get_by_role("heading")).to_contain_text("Rotate")
     form.get_by_label("Old key stops").select_option(label=old_key_stops)
@@ -92,7 +92,7 @@ def test_rotation_with_a_grace_window_then_immediately(
     expect(status.locator(".status")).to_have_text("active")
     expect(status).to_contain_text(re.compile(r"expires in 59\s+minutes \(rotated\)"))
     expect(page.locator(".facts")).to_contain_text(f"Replaced by{new.hint}")
-    expect(page.get_by_role("link", name="Rotate")).to_have_count(0)  # rotated once only
+    expect(page.get_by_role("button", name="Rotate")).to_have_count(0)  # rotated once only
 
     # The successor, rotated at once: it stops on the spot.
     page.get_by_role("link", name=new.hint).click()
@@ -115,13 +115,13 @@ def test_cancelling_a_rotation_changes_nothing(page: Page, console, sign_in, ali
     old, old_plaintext = api_key
     base = sign_in(alice)
     page.goto(f"{base}/keys/{old.public_id}/")
-    page.get_by_role("link", name="Rotate").click()
+    page.get_by_role("button", name="Rotate").click()
     form = page.locator("dialog[data-modal][open]")
     expect(form.get_by_label("Old key stops")).to_have_value("0")  # Immediately, by default
     form.get_by_role("button", name="Cancel").click()
     expect(page.locator("dialog[data-modal]")).to_have_count(0)
     # The page can open it again (the modal container survived the first one).
-    page.get_by_role("link", name="Rotate").click()
+    page.get_by_role("button", name="Rotate").click()
     expect(page.locator("dialog[data-modal][open]")).to_contain_text("Old key stops")
     page.keyboard.press("Escape")
     expect(page.locator("dialog[data-modal]")).to_have_count(0)

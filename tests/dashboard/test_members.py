@@ -57,17 +57,17 @@ def test_it_lists_only_the_current_organizations_members(client, alice, bob, cha
 def test_it_offers_no_removal_of_the_only_admin(client, alice, bob):
     client.force_login(alice)
     members = rows(client.get(URL).content.decode())
-    assert ">Remove</a>" not in members["alice"]
+    assert ">Remove</button>" not in members["alice"]
     assert "only admin" in members["alice"]
-    assert ">Remove</a>" in members["bob"]
+    assert ">Remove</button>" in members["bob"]
 
 
 def test_it_offers_removal_of_every_admin_when_there_are_two(client, alice, bob, acme):
     Membership.objects.filter(user=bob).update(role=Role.ADMIN)
     client.force_login(alice)
     members = rows(client.get(URL).content.decode())
-    assert ">Remove</a>" in members["alice"]
-    assert ">Remove</a>" in members["bob"]
+    assert ">Remove</button>" in members["alice"]
+    assert ">Remove</button>" in members["bob"]
 
 
 def test_every_form_carries_a_csrf_token_and_no_inline_script(client, alice, bob, victor):

@@ -57,3 +57,12 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_page_shows_the_main_navigation(client, alice, acme):
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert '<nav aria-label="Main">' in html
+    assert 'href="/projects/"' in html
+    assert 'href="/audit/"' in html  # alice is an admin of Acme
+    assert "Acme" in html

@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from audit.chain import verify_chain
 from audit.models import Action, AuditEvent
-from environments.models import Environment, Project
-from keys.models import ApiKey
+from environments.models import Environment, Project, create_environment, create_project
+from keys.models import ApiKey, issue_api_key
 
 URL = "/quickstart/"
 PROJECT_URL = "/quickstart/project/"
@@ -282,3 +282,50 @@ def test_the_refusal_page_keeps_the_navigation(client, victor, acme):
     assert "Your role (viewer) cannot do this." in html
     assert 'href="/projects/"' in html
     assert '<span class="org">Acme</span>' in html
+
+
+def test_it_follows_one_project_not_the_keys_of_another(client, alice, acme, api_key):
+    """A second project starts the thread again: step 3 is not done by the first one's key."""
+    client.force_login(alice)
+    search = create_project(organization=acme, name="Search", by=alice)
+    html = client.get(URL).content.decode()
+    assert states(html) == ["done", "next", "to do", "to do"]
+    assert "Search" in html
+    assert api_key[0].hint not in html
+    staging = create_environment(project=search, name="staging", by=alice)
+    html = client.get(URL).content.decode()
+    assert states(html) == ["done", "done", "next", "to do"]
+    assert f"?environment={staging.pk}" in html
+    assert api_key[0].hint not in html
+
+
+def test_a_first_key_goes_to_an_environment_that_is_not_production(
+    client, alice, production, development
+):
+    """Whatever the order they were made in, development before production."""
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    assert f"?environment={development.pk}" in html
+
+
+def test_the_key_step_names_the_key_of_the_chosen_environment(client, alice, production, api_key):
+    live, _ = issue_api_key(environment=production, name="live one", by=alice)
+    client.force_login(alice)
+    html = client.get(URL).content.decode()
+    # The newest key leads: its environment is the thread's, and only that key is shown.
+    assert f"?environment={production.pk}" in html
+    assert live.hint in html
+    assert api_key[0].hint not in html
+
+
+def test_it_refuses_a_duplicate_project_or_environment(client, alice, development, htmx):
+    client.force_login(alice)
+    response = client.post(PROJECT_URL, {"name": "billing api"}, **htmx)
+    assert response.status_code == 422
+    assert "A project called “Billing API” already exists" in response.content.decode()
+    assert Project.objects.count() == 1
+    Environment.objects.all().delete()
+    create_environment(project=Project.objects.get(), name="staging", by=alice)
+    response = client.post(ENVIRONMENT_URL, {"name": "Staging"})
+    assert response.status_code == 422
+    assert Environment.objects.count() == 1

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from audit.chain import verify_chain
 from audit.models import AuditEvent
+from dashboard.quickstart import Quickstart
 from environments.models import Environment, Membership, Organization, Project, Role
 
 
@@ -33,8 +34,9 @@ def test_it_creates_the_demo(db):
     assert project.slug == "demo"
     environments = {e.slug: e.is_production for e in project.environments.all()}
     assert environments == {"development": False, "production": True}
-    assert out.startswith("Demo user: demo / ")
-    password = out.strip().removeprefix("Demo user: demo / ")
+    assert out.splitlines()[1:] == ["  User      demo", out.splitlines()[2], ""]
+    password = out.splitlines()[2].removeprefix("  Password  ")
+    assert len(password) >= 16
     assert user.check_password(password)
     assert user.password.startswith("argon2")
 
@@ -60,7 +62,7 @@ def test_running_it_again_changes_nothing(db):
     out = seed()
     assert counts() == before
     assert User.objects.get(username="demo").password == password
-    assert "password unchanged" in out
+    assert "Password  unchanged" in out
 
 
 def test_running_it_again_with_a_password_changes_only_the_password(db):
@@ -110,3 +112,20 @@ def test_it_never_joins_someone_elses_organization_named_demo(db, charlie):
     before = counts()
     seed()
     assert counts() == before
+
+
+def test_the_demo_quickstart_offers_development_for_a_first_key(db):
+    seed()
+    quickstart = Quickstart(Organization.objects.get(slug="demo"))
+    assert quickstart.environment.slug == "development"
+    assert not quickstart.environment.is_production
+
+
+def test_it_ends_with_where_to_go_and_how_to_sign_in(db):
+    """What `make run` shows last before the server starts."""
+    out = seed("--password", "demo-password-1", "--url", "http://127.0.0.1:8000/")
+    assert out.strip().splitlines() == [
+        "Keydesk   http://127.0.0.1:8000/",
+        "  User      demo",
+        "  Password  demo-password-1",
+    ]

@@ -1,6 +1,6 @@
 from audit.chain import verify_chain
 from audit.models import Action, AuditEvent
-from environments.models import Environment
+from environments.models import Environment, create_project
 
 URL = "/projects/billing-api/environments/new/"
 
@@ -47,12 +47,6 @@ def test_it_records_the_creation(client, alice, acme, project):
     assert event.metadata == {"is_production": True}
     assert event.actor_name == "alice"
     assert verify_chain(acme.pk) is None
-
-
-def test_it_gives_a_taken_name_its_own_slug(client, alice, development):
-    client.force_login(alice)
-    response = client.post(URL, {"name": "Development"})
-    assert response.url == "/projects/billing-api/environments/development-2/keys/"
 
 
 def test_it_rejects_a_blank_name(client, alice, project):
@@ -109,3 +103,21 @@ def test_it_asks_an_anonymous_user_to_sign_in(client, project):
 def test_it_refuses_get(client, alice, project):
     client.force_login(alice)
     assert client.get(URL).status_code == 405
+
+
+def test_it_refuses_a_name_the_project_already_has(client, alice, project, development, htmx):
+    client.force_login(alice)
+    for name, headers in (("development", {}), ("Development", htmx), ("DEVELOPMENT ", {})):
+        response = client.post(URL, {"name": name}, **headers)
+        assert response.status_code == 422
+        html = response.content.decode()
+        assert "Billing API already has an environment called “development”" in html
+    assert Environment.objects.count() == 1
+
+
+def test_another_project_may_use_the_same_name(client, alice, acme, development):
+    other = create_project(organization=acme, name="Search", by=alice)
+    client.force_login(alice)
+    response = client.post(f"/projects/{other.slug}/environments/new/", {"name": "development"})
+    assert response.status_code == 302
+    assert Environment.objects.filter(name="development").count() == 2

@@ -59,11 +59,25 @@ def test_it_creates_a_project_from_htmx(client, alice, acme, htmx):
     assert Project.objects.get().slug == "billing-api"
 
 
-def test_it_gives_a_taken_name_its_own_slug(client, alice, project):
+def test_it_refuses_a_name_already_taken(client, alice, project):
+    """The same name in another case, or one with the same slug, is the same project."""
     client.force_login(alice)
-    response = client.post(URL, {"name": "Billing-API"})
-    assert response.url == "/projects/billing-api-2/"
-    assert Project.objects.count() == 2
+    for name in ("Billing API", "billing api", "Billing-API", " BILLING API "):
+        response = client.post(URL, {"name": name})
+        assert response.status_code == 422
+        assert "A project called “Billing API” already exists" in response.content.decode()
+    assert Project.objects.count() == 1
+
+
+def test_another_organization_may_use_the_same_name(client, charlie, globex, project):
+    client.force_login(charlie)
+    assert client.post(URL, {"name": "Billing API"}).status_code == 302
+    assert Project.objects.filter(name="Billing API").count() == 2
+
+
+def test_a_name_that_only_starts_like_a_taken_one_is_fine(client, alice, project):
+    client.force_login(alice)
+    assert client.post(URL, {"name": "Billing API v2"}).url == "/projects/billing-api-v2/"
 
 
 def test_it_rejects_a_blank_name(client, alice, acme):

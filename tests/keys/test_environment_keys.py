@@ -121,3 +121,20 @@ def test_a_member_may_revoke_only_their_own_keys_from_the_tab(client, alice, bob
     assert '<th scope="col">Requests (7 days)</th>' in html
     assert 'type="checkbox"' not in html  # no bulk selection here
     assert '<th scope="col">Project</th>' not in html  # the page is one environment
+
+
+def test_requests_still_in_the_cache_count_at_once(client, alice, api_key, development):
+    """25 calls within the minute: the tab says 25, not the 1 flushed with the first use."""
+    key, plaintext = api_key
+    for _ in range(25):
+        assert (
+            client.get("/v1/auth/verify", HTTP_AUTHORIZATION=f"Bearer {plaintext}").status_code
+            == 200
+        )
+    assert sum(key.usage.values_list("requests", flat=True)) < 25  # most are still in the cache
+    login(client, alice)
+    html = client.get(tab_url(development)).content.decode()
+    assert "<td>25</td>" in html
+    html = client.get(f"/keys/{key.public_id}/").content.decode()
+    assert "<td>25</td>" in html
+    assert "from <code data-last-used-ip>127.0.0.1</code>" in html

@@ -41,15 +41,15 @@ def test_viewers_see_it_without_actions(client, victor, api_key):
     html = client.get(url(api_key[0])).content.decode()
     assert api_key[0].hint in html
     assert ">Edit</a>" not in html
-    assert ">Rotate</a>" not in html
+    assert ">Rotate</button>" not in html
     assert ">Revoke</button>" not in html
 
 
 def test_a_member_gets_actions_on_their_own_keys_only(client, bob, development, api_key):
     mine, _ = issue_api_key(environment=development, name="mine", by=bob)
     client.force_login(bob)
-    assert ">Rotate</a>" in client.get(url(mine)).content.decode()
-    assert ">Rotate</a>" not in client.get(url(api_key[0])).content.decode()
+    assert ">Rotate</button>" in client.get(url(mine)).content.decode()
+    assert ">Rotate</button>" not in client.get(url(api_key[0])).content.decode()
 
 
 def test_another_organization_gets_404(client, charlie, globex, api_key):
@@ -71,3 +71,19 @@ def test_an_expired_key_shows_expired(client, alice, development):
     )
     client.force_login(alice)
     assert ">expired<" in client.get(url(key)).content.decode()
+
+
+def test_htmx_asks_for_the_body_alone_after_a_change(client, alice, htmx, api_key):
+    """Revoke and Rotate send `keysChanged`; the page then fetches its body, in its new state."""
+    key, _ = api_key
+    client.force_login(alice)
+    body = client.get(url(key), **htmx).content.decode()
+    assert body.strip().startswith('<div id="key-page"')
+    assert "<html" not in body
+    assert 'hx-trigger="keysChanged from:body"' in body
+    assert ">active<" in body
+    revoke_api_key(key=key, by=alice, reason="leaked")
+    body = client.get(url(key), **htmx).content.decode()
+    assert ">revoked<" in body
+    assert "Rotate" not in body
+    assert "Edit" not in body

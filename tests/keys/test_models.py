@@ -7,14 +7,17 @@ from django.utils import timezone
 from audit.chain import verify_chain
 from audit.models import AuditEvent
 from keys import tokens
+from keys.counters import counters
 from keys.models import (
     ApiKey,
+    KeyUsage,
     Kind,
     Status,
     candidate_digests,
     digest,
     issue_api_key,
     revoke_api_key,
+    with_pending_usage,
 )
 
 
@@ -113,3 +116,17 @@ def test_an_old_hash_secret_still_matches_after_rotation(api_key):
 def test_it_keeps_the_kind(development, alice, kind):
     key, _ = issue_api_key(environment=development, name="k", by=alice, kind=kind)
     assert ApiKey.objects.get(pk=key.pk).kind == kind
+
+
+def test_pending_usage_adds_what_the_cache_holds(api_key):
+    key, _ = api_key
+    today = timezone.now().date()
+    yesterday = today - timedelta(days=1)
+    key.usage.create(day=yesterday, requests=10)
+    key.usage.create(day=today - timedelta(days=40), requests=99)
+    # Counts not yet written wait in keys.counters (Redis, or this process).
+    counters.give_back(KeyUsage.counter(key.pk, today), 3)
+    counters.give_back(KeyUsage.counter(key.pk, yesterday), 2)
+    [shown] = with_pending_usage(ApiKey.objects.filter(pk=key.pk).with_recent_usage())
+    assert shown.recent_requests == 15
+    assert [(u.day, u.requests) for u in KeyUsage.recent(key)] == [(today, 3), (yesterday, 12)]

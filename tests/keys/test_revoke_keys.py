@@ -156,3 +156,13 @@ def test_both_answers_put_the_message_in_the_one_flash_region(client, alice, ali
     page = client.get("/keys/").content.decode()
     assert f'<div id="flash">{message}' in page
     assert message not in client.get("/keys/").content.decode()  # shown once
+
+
+def test_nothing_selected_says_so_without_a_form(client, alice, alices, htmx):
+    """What a browser without JavaScript gets from `Revoke selected` with no box checked."""
+    client.force_login(alice)
+    for headers in ({}, htmx):
+        html = client.get(URL, **headers).content.decode()
+        assert "Nothing to revoke" in html
+        assert "Confirm revocation" not in html
+    assert status_of(alices[0]) == "active"

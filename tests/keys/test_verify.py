@@ -258,3 +258,18 @@ def test_many_busy_keys_never_reset_a_limit_early(client, development, alice):
     for n in range(1000):  # the windows of a thousand other busy keys
         counters.hit(10_000 + n, 5)
     assert client.get(URL, **bearer(plaintext)).status_code == 429
+
+
+def test_the_last_use_keeps_the_client_address(client, settings, api_key):
+    key, plaintext = api_key
+    settings.TRUSTED_PROXY_COUNT = 1
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "1.2.3.4, 203.0.113.7"}
+    client.get(URL, **via_proxy, **bearer(plaintext))
+    key.refresh_from_db()
+    assert key.last_used_ip == "203.0.113.7"
+    # Within the minute nothing is written: the address of the first use stays.
+    client.get(
+        URL, REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.9", **bearer(plaintext)
+    )
+    key.refresh_from_db()
+    assert key.last_used_ip == "203.0.113.7"

@@ -19,9 +19,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Set the demo user's password to this.")
+        parser.add_argument("--url", help="Where the dashboard is served (`make run`), to print.")
 
     @transaction.atomic
-    def handle(self, *args, password=None, **options):
+    def handle(self, *args, password=None, url=None, **options):
         user, created = User.objects.get_or_create(username="demo")
         if created or password:
             password = password or secrets.token_urlsafe(12)
@@ -39,7 +40,16 @@ class Command(BaseCommand):
         for name, is_production in (("development", False), ("production", True)):
             if not Environment.objects.filter(project=project, slug=name).exists():
                 create_environment(project=project, name=name, is_production=is_production, by=user)
+        # The one thing `make run` has to say: where to go and how to sign in.
+        self.stdout.write("")
+        if url:
+            self.stdout.write(f"  Keydesk   {url}")
+        self.stdout.write("  User      demo")
         if password:
-            self.stdout.write(f"Demo user: demo / {password}")
+            self.stdout.write(f"  Password  {password}")
         else:
-            self.stdout.write("Demo data already present; password unchanged (use --password).")
+            self.stdout.write(
+                "  Password  unchanged since it was first printed (set one: --password, "
+                "or make run DEMO_PASSWORD=...)"
+            )
+        self.stdout.write("")

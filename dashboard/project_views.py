@@ -1,0 +1,110 @@
+"""Renaming and archiving projects and environments (archiving revokes the keys inside, so it
+lives here, above the keys app, rather than in environments)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from environments.access import OrgRequest, membership_required
+from environments.forms import ArchiveForm, EnvironmentNameForm, ProjectForm
+from environments.models import Environment, Project, rename
+from keys.models import ApiKey, archive
+
+
+def project_for(request: OrgRequest, slug):
+    projects = Project.objects.for_organization(request.membership.organization)
+    return get_object_or_404(projects, slug=slug)
+
+
+def environment_for(request: OrgRequest, project_slug, environment_slug):
+    environments = Environment.objects.for_organization(request.membership.organization)
+    return get_object_or_404(
+        environments.select_related("project"), project__slug=project_slug, slug=environment_slug
+    )
+
+
+def refuse_archived(target):
+    if target.is_archived:
+        raise PermissionDenied(f"{target.name} is archived: it cannot change any more.")
+
+
+def render_rename(request, target, form, status=200):
+    return TemplateResponse(
+        request, "dashboard/rename.html", {"target": target, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="can_create_projects")
+def project_rename(request: OrgRequest, slug):
+    project = project_for(request, slug)
+    refuse_archived(project)
+    form = ProjectForm(
+        request.POST if request.method == "POST" else None,
+        organization=request.membership.organization,
+        renaming=project,
+        initial={"name": project.name},
+    )
+    if request.method == "POST" and form.is_valid():
+        rename(target=project, name=form.cleaned_data["name"], by=request.user, request=request)
+        messages.success(request, f"Project renamed to {project.name}.")
+        return redirect("environments:project", project.slug)
+    return render_rename(request, project, form, 422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="can_create_projects")
+def environment_rename(request: OrgRequest, project_slug, environment_slug):
+    environment = environment_for(request, project_slug, environment_slug)
+    refuse_archived(environment)
+    form = EnvironmentNameForm(
+        request.POST if request.method == "POST" else None,
+        project=environment.project,
+        renaming=environment,
+        initial={"name": environment.name},
+    )
+    if request.method == "POST" and form.is_valid():
+        rename(target=environment, name=form.cleaned_data["name"], by=request.user, request=request)
+        messages.success(request, f"Environment renamed to {environment.name}.")
+        return redirect("keys:environment", project_slug, environment_slug)
+    return render_rename(request, environment, form, 422 if request.method == "POST" else 200)
+
+
+def archive_page(request: OrgRequest, target, keys, done_url):
+    """Confirm with a reason, then archive `target` and revoke `keys` (those still usable)."""
+    refuse_archived(target)
+    form = ArchiveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        revoked = archive(
+            target=target, by=request.user, reason=form.cleaned_data["reason"], request=request
+        )
+        messages.success(
+            request, f"Archived {target.name}; revoked {revoked} key{'s' if revoked != 1 else ''}."
+        )
+        return redirect(done_url)
+    return TemplateResponse(
+        request,
+        "dashboard/archive.html",
+        {"target": target, "form": form, "keys": keys.count()},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="is_admin")
+def project_archive(request: OrgRequest, slug):
+    project = project_for(request, slug)
+    keys = ApiKey.objects.filter(environment__project=project).active()
+    return archive_page(request, project, keys, "environments:projects")
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="is_admin")
+def environment_archive(request: OrgRequest, project_slug, environment_slug):
+    environment = environment_for(request, project_slug, environment_slug)
+    keys = ApiKey.objects.filter(environment=environment).active()
+    done = reverse("environments:project", args=[project_slug])
+    return archive_page(request, environment, keys, done)
