@@ -278,7 +278,7 @@ def test_the_fields_are_named_exactly_by_their_labels(
 ):
     """DESIGN.md 4 and 12: no trailing colon in any accessible name."""
     page.goto(keys_tab_url(sign_in(alice), development))
-    page.get_by_role("link", name="New API Key").click()
+    page.get_by_role("button", name="New API Key").click()
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog.get_by_role("textbox", name="API Key Name", exact=True)).to_be_visible()
     read = dialog.get_by_role("checkbox", name="Read", exact=True)

@@ -66,7 +66,7 @@ def test_dashboard_pages_answer_a_503_page(client, alice, api_key):
 
 def test_a_sign_in_answers_a_503_page(client, alice):
     with database_unreachable():
-        response = client.post("/accounts/login/", {"username": "alice", "password": "x"})
+        response = client.post("/accounts/login/", {"login": "alice", "password": "x"})
     assert response.status_code == 503
     assert "cannot reach its database" in response.content.decode()
 

@@ -162,7 +162,7 @@ def sign_in(base):
     csrf = cookies(headers)["csrftoken"]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode(
-        {"username": "alice", "password": PASSWORD, "csrfmiddlewaretoken": token}
+        {"login": "alice", "password": PASSWORD, "csrfmiddlewaretoken": token}
     )
     status, headers, _ = request(
         base,
