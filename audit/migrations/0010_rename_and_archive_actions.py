@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0009_all_actions"),
+        ("audit", "0008_burst_actions"),
     ]
 
     operations = [
