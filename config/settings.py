@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.context_processors.navigation",
                 "dashboard.context_processors.accounts",
+                "dashboard.context_processors.chrome",
             ],
         },
     },

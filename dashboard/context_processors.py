@@ -40,3 +40,34 @@ def accounts(request):
         "registration_open": settings.REGISTRATION_OPEN,
         "two_factor_required": two_factor_required,
     }
+
+
+# The two choices the page frame remembers, as cookies the server reads so that the first paint
+# is already right (an inline script could not do it under the CSP). Set by static/js/chrome.js.
+THEME_COOKIE = "keydesk_theme"
+SIDEBAR_COOKIE = "keydesk_sidebar"
+THEMES = ("light", "dark")
+
+# The main navigation's sections by path, longest prefix first: a page marks its section's link.
+SECTIONS = (
+    ("/settings/webhooks/", "webhooks"),
+    ("/settings/", "settings"),
+    ("/quickstart/", "quickstart"),
+    ("/projects/", "projects"),
+    ("/keys/", "keys"),
+    ("/members/", "members"),
+    ("/audit/", "audit"),
+    ("/v1/docs", "api-docs"),
+)
+
+
+def chrome(request):
+    """The theme (None: follow the system's preference), whether the sidebar is collapsed, and
+    which section of the main navigation the page belongs to."""
+    theme = request.COOKIES.get(THEME_COOKIE)
+    section = next((name for prefix, name in SECTIONS if request.path.startswith(prefix)), None)
+    return {
+        "theme": theme if theme in THEMES else None,
+        "sidebar_collapsed": request.COOKIES.get(SIDEBAR_COOKIE) == "collapsed",
+        "nav_section": section,
+    }

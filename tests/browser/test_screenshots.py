@@ -1,4 +1,5 @@
-"""Screenshots of the pages a newcomer meets, at 1280 px and at phone width, written to
+"""Screenshots of the pages a newcomer meets, in the light and the dark theme, at 1280 px and
+at phone width, written to
 `screenshots/` (git-ignored; README "Tests") for a person to look at: a page can pass every
 assertion and still look wrong."""
 
@@ -31,19 +32,25 @@ def test_it_writes_the_walkthrough_screenshots(
         "all-keys": "/keys/",
     }
     FOLDER.mkdir(exist_ok=True)
-    for width, options in (
-        (1280, {"viewport": {"width": 1280, "height": 800}}),
-        (PHONE["width"], {}),
-    ):
-        if options:
-            page = signed_in(browser.new_context(**options).new_page(), live_server.url, "alice")
-        else:
-            page = phone_page(browser, live_server.url, alice)
-        for name, path in pages.items():
-            page.goto(f"{live_server.url}{path}")
-            expect(page.locator("main h1")).to_be_visible()
-            assert page_width(page) <= width, path
-            target = FOLDER / f"{name}-{width}.png"
-            page.screenshot(path=target, full_page=True)
-            assert target.stat().st_size > 10_000  # a page, not a blank
-        page.context.close()
+    for theme in ("light", "dark"):
+        for width, options in (
+            (1280, {"viewport": {"width": 1280, "height": 800}}),
+            (PHONE["width"], {}),
+        ):
+            if options:
+                page = browser.new_context(**options).new_page()
+            else:
+                page = phone_page(browser, live_server.url)
+            page.context.add_cookies(
+                [{"name": "keydesk_theme", "value": theme, "url": live_server.url}]
+            )
+            signed_in(page, live_server.url, "alice")
+            for name, path in pages.items():
+                page.goto(f"{live_server.url}{path}")
+                expect(page.locator("main h1")).to_be_visible()
+                expect(page.locator("html")).to_have_attribute("data-theme", theme)
+                assert page_width(page) <= width, path
+                target = FOLDER / f"{name}-{theme}-{width}.png"
+                page.screenshot(path=target, full_page=True)
+                assert target.stat().st_size > 10_000  # a page, not a blank
+            page.context.close()
