@@ -94,7 +94,7 @@ def axe_violations(page: Page) -> list[str]:
 
 
 def axe_page(browser: Browser, base_url, theme, width) -> Page:
-    """A new page at `width` whose theme cookie says `theme`, with axe loaded into every document."""
+    """A new page at `width`, its theme cookie saying `theme`, axe loaded into every document."""
     if width == "phone":
         page = phone_page(browser, base_url)
     else:
