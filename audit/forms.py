@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 
 from audit.models import Action
 
+ID_MAX = 2**63 - 1
 FILTERS = ("actor", "action", "project", "environment", "key", "since", "until", "q")
 CURSORS = ("before", "after")
 # `until` is searched up to the start of the day after; one day more leaves room for a
@@ -45,8 +46,13 @@ class EventFilterForm(forms.Form):
 
     actor = OpenChoiceField(accepts=forms.CharField(required=False, max_length=120))
     action = forms.ChoiceField(required=False, choices=[("", "Any action"), *Action.choices])
-    project = OpenChoiceField(accepts=forms.IntegerField(required=False, min_value=1))
-    environment = OpenChoiceField(accepts=forms.IntegerField(required=False, min_value=1))
+    # An id past a 64-bit integer is refused here, not sent to the database (which would fail).
+    project = OpenChoiceField(
+        accepts=forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    )
+    environment = OpenChoiceField(
+        accepts=forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    )
     key = forms.CharField(
         required=False,
         max_length=64,
