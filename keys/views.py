@@ -26,6 +26,7 @@ from environments.access import (
 )
 from environments.models import Environment
 from keys import tokens
+from keys.charts import bar_chart
 from keys.forms import (
     KeyCreateForm,
     KeyEditForm,
@@ -96,6 +97,8 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
     if request.htmx:
         template += "#key-table"
     keys = environment.api_keys.with_related().with_recent_usage()
+    # htmx redraws the table alone: the chart is the full page's.
+    chart = None if request.htmx else bar_chart(KeyUsage.per_day(environment.api_keys.all()))
     return TemplateResponse(
         request,
         template,
@@ -106,6 +109,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
                 Q(archived_at__isnull=True) | Q(pk=environment.pk)
             ),
             "keys": with_pending_usage(with_changeable(request, keys)),
+            "chart": chart,
         },
     )
 
@@ -256,7 +260,7 @@ def key_detail(request: OrgRequest, key_id):
         {
             "key": key,
             "timeline": timeline,
-            "usage": KeyUsage.recent(key),
+            "chart": bar_chart(KeyUsage.per_day(key)),
             "successor": ApiKey.objects.filter(rotated_from=key).first(),
         },
     )
