@@ -116,6 +116,28 @@ def expiry_in(days, *, now=None):
         raise InvalidExpiry(f"must be no later than {LATEST}") from None
 
 
+# The conditions of a key's use and expiry, once: the QuerySet's filters and its hygiene
+# counts (which count several at once, so they need the conditions, not filtered querysets).
+UNUSED_FOR = timedelta(days=30)
+EXPIRING_SOON = timedelta(days=7)
+
+
+def q_never_used():
+    return models.Q(last_used_at__isnull=True)
+
+
+def q_unused_since(when):
+    return q_never_used() | models.Q(last_used_at__lt=when)
+
+
+def q_expiring_within(period, *, now):
+    return models.Q(expires_at__gt=now, expires_at__lte=now + period)
+
+
+def q_without_expiry():
+    return models.Q(expires_at__isnull=True)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         """In every organization `user` belongs to (views use for_organization)."""
@@ -148,19 +170,31 @@ class ApiKeyQuerySet(models.QuerySet):
         }[Status(status)]()
 
     def never_used(self):
-        return self.filter(last_used_at__isnull=True)
+        return self.filter(q_never_used())
 
     def unused_since(self, when):
         """Keys not used since `when`, never-used ones included."""
-        return self.filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=when))
+        return self.filter(q_unused_since(when))
 
     def expiring_within(self, period):
         """Keys that expire in the coming `period` (a timedelta), and have not yet."""
-        now = timezone.now()
-        return self.filter(expires_at__gt=now, expires_at__lte=now + period)
+        return self.filter(q_expiring_within(period, now=timezone.now()))
 
     def without_expiry(self):
-        return self.filter(expires_at__isnull=True)
+        return self.filter(q_without_expiry())
+
+    def hygiene(self):
+        """How many of these keys want attention, in one query (conditional aggregation):
+        {"never_used", "unused", "without_expiry", "expiring", "total": count}, under the
+        same rules as the filters above. Ask it of active keys: a revoked one needs nothing."""
+        now = timezone.now()
+        return self.aggregate(
+            total=models.Count("pk"),
+            never_used=models.Count("pk", filter=q_never_used()),
+            unused=models.Count("pk", filter=q_unused_since(now - UNUSED_FOR)),
+            without_expiry=models.Count("pk", filter=q_without_expiry()),
+            expiring=models.Count("pk", filter=q_expiring_within(EXPIRING_SOON, now=now)),
+        )
 
     def searching(self, text):
         """Keys whose name or hint contains `text`, or whose public id it is."""
@@ -198,9 +232,9 @@ class ApiKeyQuerySet(models.QuerySet):
         if use == "never":
             keys = keys.never_used()
         elif use == "unused30":
-            keys = keys.unused_since(timezone.now() - timedelta(days=30))
+            keys = keys.unused_since(timezone.now() - UNUSED_FOR)
         if expiry == "soon":
-            keys = keys.expiring_within(timedelta(days=7))
+            keys = keys.expiring_within(EXPIRING_SOON)
         elif expiry == "none":
             keys = keys.without_expiry()
         return keys

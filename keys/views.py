@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -48,6 +48,32 @@ from keys.models import (
 )
 
 ADMIN_PAGE_SIZE = 200
+
+# The hygiene counts: ApiKey.objects.hygiene()'s names, what each says, the admin page's
+# filters that list those keys (KeyFilterForm's names and values).
+HYGIENE = [
+    ("never_used", "never used", {"use": "never"}),
+    ("unused", "unused for 30 days", {"use": "unused30"}),
+    ("without_expiry", "without expiry", {"expiry": "none"}),
+    ("expiring", "expiring within 7 days", {"expiry": "soon"}),
+]
+
+
+def hygiene(request: OrgRequest):
+    """The active keys this member may act on that want attention (an admin's or a manager's:
+    the organization's; a member's: their own; a viewer's: none), counted in one query, each
+    count linking to the admin page filtered to them when the member may open it."""
+    counts = ApiKey.objects.changeable_by(request.membership).active().hygiene()
+    admin_url = reverse("keys:admin") if request.membership.manages_keys else None
+    items = [
+        {
+            "label": label,
+            "count": counts[name],
+            "url": admin_url and f"{admin_url}?{urlencode({'status': 'active', **query})}",
+        }
+        for name, label, query in HYGIENE
+    ]
+    return {"total": counts["total"], "items": items, "own": not request.membership.manages_keys}
 
 
 def environment_for(request: OrgRequest, project_slug, environment_slug):
@@ -188,7 +214,15 @@ def key_admin(request: OrgRequest):
     if request.htmx:
         template += "#admin-table"
     return TemplateResponse(
-        request, template, {"form": form, "keys": keys, "total": total, "shown": len(keys)}
+        request,
+        template,
+        {
+            "form": form,
+            "keys": keys,
+            "total": total,
+            "shown": len(keys),
+            "hygiene": None if request.htmx else hygiene(request),
+        },
     )
 
 
