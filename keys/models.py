@@ -138,6 +138,36 @@ def q_without_expiry():
     return models.Q(expires_at__isnull=True)
 
 
+class LifetimeTooLong(ValueError):
+    """A new production key would outlive its organization's maximum lifetime."""
+
+    def __init__(self, *, days, latest):
+        self.days, self.latest = days, latest
+        super().__init__(
+            f"Production keys of this organization expire within {days} day"
+            f"{'' if days == 1 else 's'}: choose an expiry no later than"
+            f" {latest:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+def latest_expiry(environment, *, now=None):
+    """The latest expiry a new key of `environment` may have (None: any, or none at all):
+    its organization's `max_production_key_days` from now, for a production environment."""
+    if not environment.is_production:
+        return None
+    days = environment.project.organization.max_production_key_days
+    return None if days is None else (now or timezone.now()) + timedelta(days=days)
+
+
+def check_lifetime(environment, expires_at, *, now=None):
+    """Raise LifetimeTooLong unless a new key of `environment` may have this expiry. Under a
+    limit, no expiry is too long. Every way in asks it (issue_api_key does, as a last guard)."""
+    latest = latest_expiry(environment, now=now)
+    if latest is not None and (expires_at is None or expires_at > latest):
+        days = environment.project.organization.max_production_key_days
+        raise LifetimeTooLong(days=days, latest=latest)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         """In every organization `user` belongs to (views use for_organization)."""
@@ -528,6 +558,7 @@ def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **
 
     `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
     (write, manage, expires_at, description, allowed_ips, allowed_origins, rate_limit)."""
+    check_lifetime(environment, fields.get("expires_at"))
     with transaction.atomic():
         key, plaintext = ApiKey.issue(
             environment=environment, name=name, created_by=_user(by), kind=kind, **fields
@@ -585,6 +616,16 @@ class NotRotatable(Exception):
     """The key is revoked, already rotated, or expired: there is nothing to rotate."""
 
 
+def rotated_expiry(key, *, now=None):
+    """The successor's expiry: the old key's, shortened to what its organization now allows
+    a new production key. A rotation is never refused for it: replacing a leaked key must
+    always be possible, and the successor obeys the policy the old key predates."""
+    latest = latest_expiry(key.environment, now=now)
+    if latest is not None and (key.expires_at is None or key.expires_at > latest):
+        return latest
+    return key.expires_at
+
+
 def rotate_api_key(*, key, by, grace_seconds=0, request=None):
     """Issue a successor with the same settings; the old key stops after `grace_seconds`.
 
@@ -597,6 +638,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
         )
         if not key.is_rotatable:
             raise NotRotatable(f"{key.public_id} is {key.status} or already rotated.")
+        expires_at = rotated_expiry(key)
         new, plaintext = ApiKey.issue(
             environment=key.environment,
             name=key.name,
@@ -605,7 +647,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             manage=key.can_manage,
             kind=key.kind,
             description=key.description,
-            expires_at=key.expires_at,
+            expires_at=expires_at,
             allowed_ips=key.allowed_ips,
             allowed_origins=key.allowed_origins,
             rate_limit=key.rate_limit,
@@ -620,6 +662,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             request=request,
             successor=new.public_id,
             successor_hint=new.hint,
+            successor_expires_at=_jsonable(new.expires_at),
             grace_seconds=grace_seconds,
             old_key_stops_at=at.isoformat(),
         )
@@ -647,6 +690,8 @@ def update_api_key(*, key, by, changes, request=None):
     changed = {f: v for f, v in changes.items() if f in EDITABLE and getattr(key, f) != v}
     if not changed:
         return key
+    if "expires_at" in changed:  # else editing the expiry would undo the limit
+        check_lifetime(key.environment, changed["expires_at"])
     before = {f: _jsonable(getattr(key, f)) for f in changed}
     with transaction.atomic():
         for field, value in changed.items():

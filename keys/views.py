@@ -43,6 +43,7 @@ from keys.models import (
     issue_api_key,
     revoke_api_key,
     rotate_api_key,
+    rotated_expiry,
     update_api_key,
     with_pending_usage,
 )
@@ -166,6 +167,8 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     choices = environment_choices(request.membership.organization).in_use()
     form = KeyCreateForm(
         request.POST if request.method == "POST" else None,
+        organization=request.membership.organization,
+        environment=fixed,
         environments=None if fixed else choices,
         can_grant_manage=request.membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},
@@ -173,7 +176,7 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("manage"):
             ask_for_a_recent_sign_in(request)  # granting manage
-        key, plaintext = issue_api_key(by=request.user, request=request, **form.issued(fixed))
+        key, plaintext = issue_api_key(by=request.user, request=request, **form.issued())
         return show_once(request, key, plaintext)
     status = 422 if request.method == "POST" else 200
     template = "keys/key_new.html#key-dialog" if request.htmx else "keys/key_new.html"
@@ -348,4 +351,5 @@ def key_rotate(request: OrgRequest, key_id):
         return trigger_client_event(show_once(request, new, plaintext), "keysChanged")
     status = 422 if request.method == "POST" else 200
     template = "keys/key_rotate.html#rotate-dialog" if request.htmx else "keys/key_rotate.html"
-    return TemplateResponse(request, template, {"key": key, "form": form}, status=status)
+    context = {"key": key, "form": form, "successor_expires_at": rotated_expiry(key)}
+    return TemplateResponse(request, template, context, status=status)
