@@ -1,6 +1,7 @@
 """The usage chart's geometry (keys/charts.py): pure, so tested without a database."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_no_requests_still_draws_every_day_on_the_axis():
 
 def test_bars_fill_the_width_in_order_without_overlapping():
     chart = bar_chart(series(d0=1))
-    for left, right in zip(chart.bars, chart.bars[1:], strict=False):
+    for left, right in pairwise(chart.bars):
         assert left.x + left.width < right.x
     assert chart.bars[0].x > 0
     assert chart.bars[-1].x + chart.bars[-1].width < 100
