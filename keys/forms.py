@@ -327,6 +327,8 @@ class KeyEditForm(forms.Form):
         current = self.key.expires_at
         if value and current and value == current.replace(microsecond=0):
             return current
+        if value is None and current is None:
+            return None  # unchanged: a key older than a lifetime limit keeps its "never"
         try:
             value = clean_expiry(value)
             check_lifetime(self.key.environment, value)

@@ -112,6 +112,18 @@ def test_editing_cannot_lift_the_limit(client, alice, limited, production):
     assert key.expires_at < days(11)
 
 
+def test_a_key_older_than_the_limit_can_still_be_edited(client, alice, acme, production):
+    key, _ = issue_api_key(environment=production, name="old", by=alice)  # before the policy
+    Organization.objects.filter(pk=acme.pk).update(max_production_key_days=LIMIT)
+    client.force_login(alice)
+    response = client.post(
+        f"/keys/{key.public_id}/edit/", {"name": "renamed", "expires_at": "", "rate_limit": ""}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert (key.name, key.expires_at) == ("renamed", None)
+
+
 def test_a_rotation_shortens_an_older_keys_expiry_to_the_limit(client, alice, acme, production):
     key, _ = issue_api_key(environment=production, name="old", by=alice)  # before the policy
     Organization.objects.filter(pk=acme.pk).update(max_production_key_days=LIMIT)
