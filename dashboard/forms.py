@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from environments.models import Organization, Role, create_organization
+from environments.models import MAX_KEY_DAYS, Organization, Role, create_organization
 from keys.forms import TextField
 
 
@@ -28,13 +28,29 @@ class RoleForm(forms.Form):
 
 
 class OrganizationSettingsForm(forms.ModelForm):
+    """/settings/: what applies to the whole organization (changes are audited, old → new)."""
+
+    name = TextField(label="Organization name", max_length=100)
+    max_production_key_days = forms.IntegerField(
+        label="Maximum lifetime of new production keys (days)",
+        required=False,
+        min_value=1,
+        max_value=MAX_KEY_DAYS,
+        widget=forms.NumberInput(attrs={"placeholder": "No limit"}),
+        help_text=(
+            "New keys of production environments must expire within this many days, and none"
+            " may be made without an expiry; a rotated key's successor gets at most this long."
+            " Existing keys keep their expiry. Leave empty for no limit."
+        ),
+    )
+
     class Meta:
         model = Organization
-        fields = ["require_two_factor"]
+        fields = ["name", "max_production_key_days", "require_two_factor"]
         help_texts = {
             "require_two_factor": (
                 "Members set up an authenticator app or a passkey before anything else."
-            )
+            ),
         }
 
 

@@ -8,6 +8,7 @@ and the commands ask, never a view inside one organization.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils.text import slugify
 
@@ -33,6 +34,9 @@ def same_name(name):
     return condition
 
 
+MAX_KEY_DAYS = 3650  # ten years: any longer limit is no limit
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
     MANAGER = "manager", "Manager"  # an API manager: every key, but not people or the audit log
@@ -55,6 +59,14 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Members set up a second factor before anything else (dashboard.middleware).
     require_two_factor = models.BooleanField("Require two-factor authentication", default=False)
+    # Like GitHub's fine-grained token policy: every new production key expires within this
+    # many days (keys/models.py `check_lifetime`); blank, no limit.
+    max_production_key_days = models.PositiveIntegerField(
+        "Maximum lifetime of new production keys (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_KEY_DAYS)],
+    )
 
     objects = OrganizationQuerySet.as_manager()
 

@@ -27,6 +27,7 @@ from keys.models import (
     ApiKey,
     BeyondIssuer,
     Kind,
+    LifetimeTooLong,
     NotRotatable,
     check_may_issue,
     issue_api_key,
@@ -163,6 +164,13 @@ def on_http_error(request, exc):
         code, message = "malformed_json", "The body is not valid JSON."
     body = {"error": {"code": code, "message": message}}
     return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(LifetimeTooLong)
+def on_lifetime_too_long(request, exc):
+    message = f"{exc} Send expires_at no later than {exc.latest.isoformat()}."
+    body = {"error": {"code": "lifetime_exceeds_policy", "message": message}}
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(BeyondIssuer)

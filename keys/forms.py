@@ -6,7 +6,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from environments.models import Environment, Project
 from keys import origins
-from keys.models import InvalidExpiry, Kind, clean_expiry, expiry_in
+from keys.models import (
+    InvalidExpiry,
+    Kind,
+    LifetimeTooLong,
+    check_lifetime,
+    clean_expiry,
+    expiry_in,
+)
 from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, InvalidText, clean_text
 
 
@@ -68,9 +75,20 @@ class KeyCreateForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, environments=None, can_grant_manage=False, **kwargs):
-        """`environments`: offer a choice among these (the quickstart); else it is fixed."""
+    def __init__(
+        self,
+        *args,
+        organization,
+        environment=None,
+        environments=None,
+        can_grant_manage=False,
+        **kwargs,
+    ):
+        """`environment`: where the key goes (its keys tab); else `environments` offers a
+        choice among these (the quickstart)."""
         super().__init__(*args, **kwargs)
+        self.environment = environment
+        self.explain_lifetime(organization, environment)
         if environments is not None:
             self.fields["environment"] = forms.ModelChoiceField(
                 label="Environment", queryset=environments, empty_label=None
@@ -92,11 +110,40 @@ class KeyCreateForm(forms.Form):
     def expires_at(self):
         return self._expires_at
 
-    def issued(self, environment=None):
-        """issue_api_key's fields for the valid form; `environment` when the URL fixes it."""
+    def explain_lifetime(self, organization, environment):
+        """Say what the organization's maximum lifetime for production keys asks, and offer
+        that lifetime itself; the choice is still checked in `clean`."""
+        days = organization.max_production_key_days
+        if days is None or (environment is not None and not environment.is_production):
+            return
+        field = self.fields["expires_in"]
+        if str(days) not in dict(field.choices):
+            field.choices = sorted(
+                [*field.choices, (str(days), f"In {days} days (the longest allowed)")],
+                key=lambda choice: int(choice[0] or 0),
+            )
+        field.help_text = (
+            f"{organization.name} allows production keys {days} day{'s' if days != 1 else ''}"
+            " at most, and none without an expiry."
+        )
+        if environment is not None:
+            field.initial = str(min(days, 90))
+
+    def clean(self):
+        data = super().clean()
+        environment = self.environment or data.get("environment")
+        if environment is not None and "expires_in" in data:
+            try:
+                check_lifetime(environment, self._expires_at)
+            except LifetimeTooLong as problem:
+                self.add_error("expires_in", str(problem))
+        return data
+
+    def issued(self):
+        """issue_api_key's fields for the valid form."""
         data = self.cleaned_data
         return {
-            "environment": environment or data["environment"],
+            "environment": self.environment or data["environment"],
             "name": data["name"],
             "kind": data.get("kind") or Kind.PERSONAL,
             "write": data["write"],
@@ -280,10 +327,16 @@ class KeyEditForm(forms.Form):
         current = self.key.expires_at
         if value and current and value == current.replace(microsecond=0):
             return current
+        if value is None and current is None:
+            return None  # unchanged: a key older than a lifetime limit keeps its "never"
         try:
-            return clean_expiry(value)
+            value = clean_expiry(value)
+            check_lifetime(self.key.environment, value)
         except InvalidExpiry as problem:
             raise forms.ValidationError(f"The expiry {problem}.") from None
+        except LifetimeTooLong as problem:
+            raise forms.ValidationError(str(problem)) from None
+        return value
 
     def clean_allowed_ips(self):
         networks = []

@@ -116,6 +116,58 @@ def expiry_in(days, *, now=None):
         raise InvalidExpiry(f"must be no later than {LATEST}") from None
 
 
+# The conditions of a key's use and expiry, once: the QuerySet's filters and its hygiene
+# counts (which count several at once, so they need the conditions, not filtered querysets).
+UNUSED_FOR = timedelta(days=30)
+EXPIRING_SOON = timedelta(days=7)
+
+
+def q_never_used():
+    return models.Q(last_used_at__isnull=True)
+
+
+def q_unused_since(when):
+    return q_never_used() | models.Q(last_used_at__lt=when)
+
+
+def q_expiring_within(period, *, now):
+    return models.Q(expires_at__gt=now, expires_at__lte=now + period)
+
+
+def q_without_expiry():
+    return models.Q(expires_at__isnull=True)
+
+
+class LifetimeTooLong(ValueError):
+    """A new production key would outlive its organization's maximum lifetime."""
+
+    def __init__(self, *, days, latest):
+        self.days, self.latest = days, latest
+        super().__init__(
+            f"Production keys of this organization expire within {days} day"
+            f"{'' if days == 1 else 's'}: choose an expiry no later than"
+            f" {latest:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+def latest_expiry(environment, *, now=None):
+    """The latest expiry a new key of `environment` may have (None: any, or none at all):
+    its organization's `max_production_key_days` from now, for a production environment."""
+    if not environment.is_production:
+        return None
+    days = environment.project.organization.max_production_key_days
+    return None if days is None else (now or timezone.now()) + timedelta(days=days)
+
+
+def check_lifetime(environment, expires_at, *, now=None):
+    """Raise LifetimeTooLong unless a new key of `environment` may have this expiry. Under a
+    limit, no expiry is too long. Every way in asks it (issue_api_key does, as a last guard)."""
+    latest = latest_expiry(environment, now=now)
+    if latest is not None and (expires_at is None or expires_at > latest):
+        days = environment.project.organization.max_production_key_days
+        raise LifetimeTooLong(days=days, latest=latest)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         """In every organization `user` belongs to (views use for_organization)."""
@@ -148,19 +200,31 @@ class ApiKeyQuerySet(models.QuerySet):
         }[Status(status)]()
 
     def never_used(self):
-        return self.filter(last_used_at__isnull=True)
+        return self.filter(q_never_used())
 
     def unused_since(self, when):
         """Keys not used since `when`, never-used ones included."""
-        return self.filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lt=when))
+        return self.filter(q_unused_since(when))
 
     def expiring_within(self, period):
         """Keys that expire in the coming `period` (a timedelta), and have not yet."""
-        now = timezone.now()
-        return self.filter(expires_at__gt=now, expires_at__lte=now + period)
+        return self.filter(q_expiring_within(period, now=timezone.now()))
 
     def without_expiry(self):
-        return self.filter(expires_at__isnull=True)
+        return self.filter(q_without_expiry())
+
+    def hygiene(self):
+        """How many of these keys want attention, in one query (conditional aggregation):
+        {"never_used", "unused", "without_expiry", "expiring", "total": count}, under the
+        same rules as the filters above. Ask it of active keys: a revoked one needs nothing."""
+        now = timezone.now()
+        return self.aggregate(
+            total=models.Count("pk"),
+            never_used=models.Count("pk", filter=q_never_used()),
+            unused=models.Count("pk", filter=q_unused_since(now - UNUSED_FOR)),
+            without_expiry=models.Count("pk", filter=q_without_expiry()),
+            expiring=models.Count("pk", filter=q_expiring_within(EXPIRING_SOON, now=now)),
+        )
 
     def searching(self, text):
         """Keys whose name or hint contains `text`, or whose public id it is."""
@@ -198,9 +262,9 @@ class ApiKeyQuerySet(models.QuerySet):
         if use == "never":
             keys = keys.never_used()
         elif use == "unused30":
-            keys = keys.unused_since(timezone.now() - timedelta(days=30))
+            keys = keys.unused_since(timezone.now() - UNUSED_FOR)
         if expiry == "soon":
-            keys = keys.expiring_within(timedelta(days=7))
+            keys = keys.expiring_within(EXPIRING_SOON)
         elif expiry == "none":
             keys = keys.without_expiry()
         return keys
@@ -431,19 +495,34 @@ class KeyUsage(models.Model):
         return {names[name]: count for name, count in found.items()}
 
     @classmethod
-    def recent(cls, key, days=30):
-        """A key's requests per day over the last `days` days, newest first: the flushed
-        rows plus what the cache still holds, so the page is right up to this request."""
+    def per_day(cls, keys, *, days=30):
+        """Requests per day (UTC) over the last `days` days, oldest first, zero days included:
+        [(day, requests)]. `keys` is one key, or a queryset of keys counted together (an
+        environment's). One aggregate query, plus what the cache still holds, so the chart is
+        right up to this request."""
         today = timezone.now().date()
-        counts = {
-            usage.day: usage.requests
-            for usage in key.usage.filter(day__gt=today - timedelta(days=days))
-        }
-        for (_, day), count in cls.pending([key.pk], unflushed_days(today)).items():
+        since = today - timedelta(days=days - 1)
+        if isinstance(keys, ApiKey):
+            rows, pending_pks = cls.objects.filter(api_key=keys), [keys.pk]
+        else:
+            rows = cls.objects.filter(api_key__in=keys)
+            # Unwritten counts are yesterday's or today's, and a use writes last_used_at when
+            # it is a minute old: only keys used since the day before yesterday can hold any,
+            # so this peeks at a few counters, not at every key's.
+            since_used = datetime.combine(today - timedelta(days=2), datetime.min.time(), UTC)
+            recent = keys.filter(last_used_at__gte=since_used).values_list("pk", flat=True)
+            pending_pks = list(recent)
+        counts = dict(
+            rows.filter(day__gte=since)
+            .order_by()
+            .values("day")
+            .annotate(total=models.Sum("requests"))
+            .values_list("day", "total")
+        )
+        for (_, day), count in cls.pending(pending_pks, unflushed_days(today)).items():
             counts[day] = counts.get(day, 0) + count
         return [
-            cls(api_key=key, day=day, requests=count)
-            for day, count in sorted(counts.items(), reverse=True)
+            (day, counts.get(day, 0)) for day in (since + timedelta(days=n) for n in range(days))
         ]
 
     @classmethod
@@ -479,6 +558,7 @@ def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **
 
     `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
     (write, manage, expires_at, description, allowed_ips, allowed_origins, rate_limit)."""
+    check_lifetime(environment, fields.get("expires_at"))
     with transaction.atomic():
         key, plaintext = ApiKey.issue(
             environment=environment, name=name, created_by=_user(by), kind=kind, **fields
@@ -536,6 +616,16 @@ class NotRotatable(Exception):
     """The key is revoked, already rotated, or expired: there is nothing to rotate."""
 
 
+def rotated_expiry(key, *, now=None):
+    """The successor's expiry: the old key's, shortened to what its organization now allows
+    a new production key. A rotation is never refused for it: replacing a leaked key must
+    always be possible, and the successor obeys the policy the old key predates."""
+    latest = latest_expiry(key.environment, now=now)
+    if latest is not None and (key.expires_at is None or key.expires_at > latest):
+        return latest
+    return key.expires_at
+
+
 def rotate_api_key(*, key, by, grace_seconds=0, request=None):
     """Issue a successor with the same settings; the old key stops after `grace_seconds`.
 
@@ -548,6 +638,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
         )
         if not key.is_rotatable:
             raise NotRotatable(f"{key.public_id} is {key.status} or already rotated.")
+        expires_at = rotated_expiry(key)
         new, plaintext = ApiKey.issue(
             environment=key.environment,
             name=key.name,
@@ -556,7 +647,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             manage=key.can_manage,
             kind=key.kind,
             description=key.description,
-            expires_at=key.expires_at,
+            expires_at=expires_at,
             allowed_ips=key.allowed_ips,
             allowed_origins=key.allowed_origins,
             rate_limit=key.rate_limit,
@@ -571,6 +662,7 @@ def rotate_api_key(*, key, by, grace_seconds=0, request=None):
             request=request,
             successor=new.public_id,
             successor_hint=new.hint,
+            successor_expires_at=_jsonable(new.expires_at),
             grace_seconds=grace_seconds,
             old_key_stops_at=at.isoformat(),
         )
@@ -598,6 +690,8 @@ def update_api_key(*, key, by, changes, request=None):
     changed = {f: v for f, v in changes.items() if f in EDITABLE and getattr(key, f) != v}
     if not changed:
         return key
+    if "expires_at" in changed:  # else editing the expiry would undo the limit
+        check_lifetime(key.environment, changed["expires_at"])
     before = {f: _jsonable(getattr(key, f)) for f in changed}
     with transaction.atomic():
         for field, value in changed.items():

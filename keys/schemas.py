@@ -130,7 +130,12 @@ class KeyChanges(Schema):
     name: Name | None = None
     description: Description | None = None
     permissions: list[Perm] | None = None
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(
+        None,
+        description="In a production environment whose organization limits the lifetime of"
+        " new production keys, required and within that limit (else 422"
+        " `lifetime_exceeds_policy`).",
+    )
     allowed_ips: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
         None, max_length=100, examples=[["203.0.113.0/24", "2001:db8::/32"]]
     )

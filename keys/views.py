@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -26,6 +26,7 @@ from environments.access import (
 )
 from environments.models import Environment
 from keys import tokens
+from keys.charts import bar_chart
 from keys.forms import (
     KeyCreateForm,
     KeyEditForm,
@@ -42,11 +43,38 @@ from keys.models import (
     issue_api_key,
     revoke_api_key,
     rotate_api_key,
+    rotated_expiry,
     update_api_key,
     with_pending_usage,
 )
 
 ADMIN_PAGE_SIZE = 200
+
+# The hygiene counts: ApiKey.objects.hygiene()'s names, what each says, the admin page's
+# filters that list those keys (KeyFilterForm's names and values).
+HYGIENE = [
+    ("never_used", "never used", {"use": "never"}),
+    ("unused", "unused for 30 days", {"use": "unused30"}),
+    ("without_expiry", "without expiry", {"expiry": "none"}),
+    ("expiring", "expiring within 7 days", {"expiry": "soon"}),
+]
+
+
+def hygiene(request: OrgRequest):
+    """The active keys this member may act on that want attention (an admin's or a manager's:
+    the organization's; a member's: their own; a viewer's: none), counted in one query, each
+    count linking to the admin page filtered to them when the member may open it."""
+    counts = ApiKey.objects.changeable_by(request.membership).active().hygiene()
+    admin_url = reverse("keys:admin") if request.membership.manages_keys else None
+    items = [
+        {
+            "label": label,
+            "count": counts[name],
+            "url": admin_url and f"{admin_url}?{urlencode({'status': 'active', **query})}",
+        }
+        for name, label, query in HYGIENE
+    ]
+    return {"total": counts["total"], "items": items, "own": not request.membership.manages_keys}
 
 
 def environment_for(request: OrgRequest, project_slug, environment_slug):
@@ -96,6 +124,8 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
     if request.htmx:
         template += "#key-table"
     keys = environment.api_keys.with_related().with_recent_usage()
+    # htmx redraws the table alone: the chart is the full page's.
+    chart = None if request.htmx else bar_chart(KeyUsage.per_day(environment.api_keys.all()))
     return TemplateResponse(
         request,
         template,
@@ -106,6 +136,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
                 Q(archived_at__isnull=True) | Q(pk=environment.pk)
             ),
             "keys": with_pending_usage(with_changeable(request, keys)),
+            "chart": chart,
         },
     )
 
@@ -136,6 +167,8 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     choices = environment_choices(request.membership.organization).in_use()
     form = KeyCreateForm(
         request.POST if request.method == "POST" else None,
+        organization=request.membership.organization,
+        environment=fixed,
         environments=None if fixed else choices,
         can_grant_manage=request.membership.can_grant_manage,
         initial={"environment": request.GET.get("environment")},
@@ -143,7 +176,7 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data.get("manage"):
             ask_for_a_recent_sign_in(request)  # granting manage
-        key, plaintext = issue_api_key(by=request.user, request=request, **form.issued(fixed))
+        key, plaintext = issue_api_key(by=request.user, request=request, **form.issued())
         return show_once(request, key, plaintext)
     status = 422 if request.method == "POST" else 200
     template = "keys/key_new.html#key-dialog" if request.htmx else "keys/key_new.html"
@@ -184,7 +217,15 @@ def key_admin(request: OrgRequest):
     if request.htmx:
         template += "#admin-table"
     return TemplateResponse(
-        request, template, {"form": form, "keys": keys, "total": total, "shown": len(keys)}
+        request,
+        template,
+        {
+            "form": form,
+            "keys": keys,
+            "total": total,
+            "shown": len(keys),
+            "hygiene": None if request.htmx else hygiene(request),
+        },
     )
 
 
@@ -256,7 +297,7 @@ def key_detail(request: OrgRequest, key_id):
         {
             "key": key,
             "timeline": timeline,
-            "usage": KeyUsage.recent(key),
+            "chart": bar_chart(KeyUsage.per_day(key)),
             "successor": ApiKey.objects.filter(rotated_from=key).first(),
         },
     )
@@ -310,4 +351,5 @@ def key_rotate(request: OrgRequest, key_id):
         return trigger_client_event(show_once(request, new, plaintext), "keysChanged")
     status = 422 if request.method == "POST" else 200
     template = "keys/key_rotate.html#rotate-dialog" if request.htmx else "keys/key_rotate.html"
-    return TemplateResponse(request, template, {"key": key, "form": form}, status=status)
+    context = {"key": key, "form": form, "successor_expires_at": rotated_expiry(key)}
+    return TemplateResponse(request, template, context, status=status)

@@ -72,8 +72,8 @@ def test_the_whole_form_starts_with_its_own_errors():
     )
 
 
-def test_the_key_form_labels_are_the_contracts(alice):
-    form = KeyCreateForm(can_grant_manage=True)
+def test_the_key_form_labels_are_the_contracts(acme):
+    form = KeyCreateForm(organization=acme, can_grant_manage=True)
     for name, label in [("name", "API Key Name"), ("read", "Read"), ("write", "Write")]:
         assert f'<label for="id_{name}">{label}</label>' in form[name].as_field_group()
 

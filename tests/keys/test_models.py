@@ -129,4 +129,6 @@ def test_pending_usage_adds_what_the_cache_holds(api_key):
     counters.give_back(KeyUsage.counter(key.pk, yesterday), 2)
     [shown] = with_pending_usage(ApiKey.objects.filter(pk=key.pk).with_recent_usage())
     assert shown.recent_requests == 15
-    assert [(u.day, u.requests) for u in KeyUsage.recent(key)] == [(today, 3), (yesterday, 12)]
+    *_, before, on_yesterday, on_today = KeyUsage.per_day(key)
+    assert [on_yesterday, on_today] == [(yesterday, 12), (today, 3)]
+    assert before == (yesterday - timedelta(days=1), 0)

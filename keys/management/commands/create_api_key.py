@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from environments.models import Environment
-from keys.models import InvalidExpiry, Kind, expiry_in, issue_api_key
+from keys.models import InvalidExpiry, Kind, LifetimeTooLong, expiry_in, issue_api_key
 from keys.text import NAME_MAX, InvalidText, clean_text
 
 
@@ -44,13 +44,19 @@ class Command(BaseCommand):
             expires_at = expiry_in(options["expires_in"])
         except InvalidExpiry as problem:
             raise CommandError(f"--expires-in: the expiry {problem}.") from None
-        _, plaintext = issue_api_key(
-            environment=found[0],
-            name=name,
-            by=None,
-            kind=Kind.SERVICE,
-            write=options["write"],
-            manage=options["manage"],
-            expires_at=expires_at,
-        )
+        try:
+            _, plaintext = issue_api_key(
+                environment=found[0],
+                name=name,
+                by=None,
+                kind=Kind.SERVICE,
+                write=options["write"],
+                manage=options["manage"],
+                expires_at=expires_at,
+            )
+        except LifetimeTooLong as problem:
+            raise CommandError(
+                f"--expires-in: production keys of this organization expire within"
+                f" {problem.days} days: give --expires-in {problem.days} or less."
+            ) from None
         self.stdout.write(plaintext)
