@@ -317,3 +317,23 @@ class KeyEditForm(forms.Form):
             "allowed_origins": data["allowed_origins"],
             "rate_limit": data["rate_limit"],
         }
+
+
+class PlaygroundForm(forms.Form):
+    """A key to try, POSTed (never in a URL) and never rendered back: the field comes back empty."""
+
+    key = forms.CharField(
+        label="API key",
+        max_length=200,
+        strip=True,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "kd_test_…"}
+        ),
+    )
+    permissions = forms.MultipleChoiceField(
+        label="Require permissions",
+        choices=[("read", "Read"), ("write", "Write"), ("manage", "Manage")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Sent as ?permissions=…: a key lacking one is answered 403.",
+    )

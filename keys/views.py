@@ -45,6 +45,7 @@ from keys.models import (
     update_api_key,
     with_pending_usage,
 )
+from keys.snippets import first_request
 
 ADMIN_PAGE_SIZE = 200
 
@@ -115,7 +116,11 @@ def show_once(request: OrgRequest, key, plaintext):
     response = TemplateResponse(
         request,
         "keys/key_created.html#key-secret" if request.htmx else "keys/key_created.html",
-        {"key": key, "plaintext": plaintext, "verify_url": verify_url(request)},
+        {
+            "key": key,
+            "plaintext": plaintext,
+            "snippets": first_request(verify_url(request), key=plaintext),
+        },
     )
     return trigger_client_event(response, "keyCreated")
 

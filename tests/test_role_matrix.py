@@ -107,6 +107,7 @@ ACCESS = {
     "keys:detail": "viewer",
     "keys:edit": "own",
     "keys:rotate": "own",
+    "keys:playground": "viewer",
     "audit:review": "admin",
     "audit:verify": "admin",
     "audit:export_csv": "admin",
