@@ -7,7 +7,16 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from environments.models import Environment, Project
 from keys import origins
 from keys.models import InvalidExpiry, Kind, clean_expiry, expiry_in
-from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, InvalidText, clean_text
+from keys.text import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    TAG_KEY_MAX,
+    TAG_VALUE_MAX,
+    InvalidText,
+    clean_tag,
+    clean_text,
+)
 
 
 class TextField(forms.CharField):
@@ -155,6 +164,12 @@ class KeyFilterForm(forms.Form):
     )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
     expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
+    tag = forms.CharField(
+        label="Environment tag",
+        required=False,
+        max_length=TAG_KEY_MAX + TAG_VALUE_MAX + 1,
+        widget=forms.TextInput(attrs={"placeholder": "team=payments", "autocomplete": "off"}),
+    )
     errors_beside_fields = False  # invalid filters are dropped, not reported (config/forms.py)
 
     def __init__(self, data, *, organization):
@@ -167,6 +182,16 @@ class KeyFilterForm(forms.Form):
             .order_by("username")
         )
         self.fields["creator"].label_from_instance = lambda user: user.get_username()
+
+    def clean_tag(self):
+        """(key, value), value "" for any; the same rule as the tags themselves."""
+        text = self.cleaned_data["tag"]
+        if not text:
+            return None
+        try:
+            return clean_tag(text, value_required=False)
+        except InvalidText as problem:
+            raise forms.ValidationError(f"The tag {problem}.") from None
 
     def filters(self):
         """The valid filters that are set, as ApiKey.objects.filtered takes them."""

@@ -54,7 +54,7 @@ def environment_for(request: OrgRequest, project_slug, environment_slug):
     """An environment of the current organization, or 404."""
     environments = Environment.objects.for_organization(request.membership.organization)
     return get_object_or_404(
-        environments.select_related("project"),
+        environments.select_related("project").prefetch_related("tags"),
         project__slug=project_slug,
         slug=environment_slug,
     )
@@ -182,7 +182,7 @@ def key_admin(request: OrgRequest):
         clean_url = f"{request.path}?{query.urlencode()}"
         return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
     form = KeyFilterForm(request.GET or None, organization=organization)
-    keys = keys.filtered(**form.filters())
+    keys = keys.filtered(**form.filters()).prefetch_related("environment__tags")
     total = keys.count()
     keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
     template = "keys/key_admin.html"

@@ -91,6 +91,7 @@ ACCESS = {
     "dashboard:project_archive": "admin",
     "dashboard:environment_rename": "member",
     "dashboard:environment_archive": "admin",
+    "dashboard:environment_tags": "member",
     "dashboard:members": "admin",
     "dashboard:member_add": "admin",
     "dashboard:member_role": "admin",
