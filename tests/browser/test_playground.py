@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey, revoke_api_key
 from tests.browser.conftest import problems
+from tests.browser.phone import PHONE, page_width, phone_page
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -87,3 +88,13 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, ali
     expect(page.get_by_label("API key")).to_have_value("")  # never rendered back
     assert plaintext not in page.content()
     context.close()
+
+
+def test_it_fits_a_phone(browser, live_server, transactional_db, alice, api_key):
+    _, plaintext = api_key
+    page = phone_page(browser, live_server.url, alice)
+    page.goto(f"{live_server.url}/playground/")
+    send(page, plaintext)
+    expect(page.locator("[data-status]")).to_have_text("200 OK")
+    assert page_width(page) <= PHONE["width"]
+    page.context.close()
