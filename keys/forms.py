@@ -165,7 +165,7 @@ class KeyFilterForm(forms.Form):
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
     expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
     tag = forms.CharField(
-        label="Environment tag",
+        label="Tag",
         required=False,
         max_length=TAG_KEY_MAX + TAG_VALUE_MAX + 1,
         widget=forms.TextInput(attrs={"placeholder": "team=payments", "autocomplete": "off"}),

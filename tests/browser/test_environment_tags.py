@@ -28,8 +28,8 @@ def test_tag_an_environment_and_filter_keys_by_it(
     page.goto(f"{base}/keys/")
     rows = page.locator("#admin-table tbody tr")
     expect(rows).to_have_count(2)
-    page.get_by_label("Environment tag").fill("team=payments")
-    page.get_by_label("Environment tag").press("Enter")
+    page.get_by_label("Tag", exact=True).fill("team=payments")
+    page.get_by_label("Tag", exact=True).press("Enter")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("payments key")
     expect(page).to_have_url(re.compile(r"/keys/\?.*tag=team%3Dpayments"))  # shareable
@@ -38,5 +38,5 @@ def test_tag_an_environment_and_filter_keys_by_it(
     expect(rows).to_have_count(2)
     page.get_by_role("link", name="region=EU").click()  # a chip in the row filters by it
     expect(rows).to_have_count(1)
-    expect(page.get_by_label("Environment tag")).to_have_value("region=EU")
+    expect(page.get_by_label("Tag", exact=True)).to_have_value("region=EU")
     assert problems(console) == []
