@@ -2,8 +2,13 @@
 // every panel shows, each under its own title (templates/keys/snippets.html).
 "use strict";
 
+// The tab chosen in each tab list (by id): the quickstart's steps are redrawn every few seconds
+// while they wait for the first request, and the choice must outlive that.
+const chosen = new Map();
+
 function selectTab(tab, focus) {
   const list = tab.closest("[role=tablist]");
+  chosen.set(list.id, tab.id);
   for (const other of list.querySelectorAll("[role=tab]")) {
     const selected = other === tab;
     other.setAttribute("aria-selected", String(selected));
@@ -18,12 +23,27 @@ function setUpTabs(root) {
     const list = box.querySelector("[role=tablist]");
     list.hidden = false;
     box.dataset.tabsReady = "";
-    selectTab(list.querySelector("[aria-selected=true]") || list.querySelector("[role=tab]"), false);
+    const remembered = chosen.has(list.id) && document.getElementById(chosen.get(list.id));
+    const tab = remembered || list.querySelector("[aria-selected=true]") || list.querySelector("[role=tab]");
+    selectTab(tab, false);
   }
 }
 document.addEventListener("DOMContentLoaded", () => setUpTabs(document));
 // In the same task as the swap, like the dialogs (keydesk.js): no frame shows all panels.
-document.addEventListener("htmx:afterSwap", () => setUpTabs(document));
+// htmx gives the focus back to the control with the same id, but a tab is still in its hidden
+// tab list then; so a tab that had the focus gets it back here, once the list shows.
+let focusedTab = null;
+document.addEventListener("htmx:beforeSwap", () => {
+  const active = document.activeElement;
+  focusedTab = active && active.matches("[data-tabs] [role=tab]") ? active.id : null;
+});
+document.addEventListener("htmx:afterSwap", () => {
+  setUpTabs(document);
+  const lost = !document.activeElement || document.activeElement === document.body;
+  const tab = focusedTab && lost && document.getElementById(focusedTab);
+  if (tab) tab.focus({ preventScroll: true });
+  focusedTab = null;
+});
 
 document.addEventListener("click", (event) => {
   const tab = event.target.closest("[data-tabs] [role=tab]");

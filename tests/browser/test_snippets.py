@@ -105,3 +105,22 @@ def test_the_dialog_snippets_hold_the_key_and_leave_close_to_its_own_copy(
     expect(page.locator("dialog")).to_have_count(0)  # removed, snippets and key with it
     assert key not in page.content()
     assert problems(console) == []
+
+
+def test_the_chosen_tab_and_the_focus_outlive_the_quickstart_polling(
+    page: Page, sign_in, alice, api_key, console
+):
+    base = sign_in(alice)
+    page.goto(f"{base}/quickstart/")
+    expect(page.locator(".step").nth(3)).to_contain_text("Waiting for the first request")
+    node = page.get_by_role("tab", name="Node")
+    node.click()
+    expect(node).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/quickstart/")):  # one poll (every 3 s)
+        pass
+    page.wait_for_timeout(200)  # the swap and settle after the answer
+    expect(node).to_have_attribute("aria-selected", "true")
+    expect(node).to_be_focused()
+    expect(page.get_by_role("tabpanel")).to_have_count(1)
+    expect(page.get_by_role("tabpanel", name="Node")).to_be_visible()
+    assert problems(console) == []

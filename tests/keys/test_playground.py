@@ -38,6 +38,7 @@ def test_it_shows_what_verify_answers_for_a_valid_key(signed_in, api_key):
     assert "<dt>RateLimit-Limit</dt><dd><code>600</code></dd>" in html
     assert "<dt>RateLimit-Remaining</dt><dd><code>599</code></dd>" in html
     assert "RateLimit-Reset" in html
+    assert "Keydesk sends them only for a key it recognises" not in html
     assert response["Cache-Control"].startswith("max-age=0")  # never_cache
 
 
@@ -78,6 +79,7 @@ def test_it_shows_401_for_a_bad_key(signed_in, api_key, make, code):
     assert shown_body(response)["error"]["code"] == code
     assert "<dt>WWW-Authenticate</dt><dd><code>Bearer</code></dd>" in html
     assert "RateLimit-Limit" not in html.split("data-headers")[1].split("</dl>")[0]
+    assert "Keydesk sends them only for a key it recognises" in html
 
 
 def test_it_shows_401_for_a_revoked_key(signed_in, api_key, alice):
@@ -114,7 +116,8 @@ def test_an_htmx_request_gets_the_result_alone(signed_in, api_key):
     _, plaintext = api_key
     response = signed_in.post(URL, {"key": plaintext}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert html.lstrip().startswith('<section id="playground-result"')
+    assert html.lstrip().startswith('<h2 id="playground-result-title">Response</h2>')
+    assert 'playground-result"' not in html  # the live region stays on the page
     assert "<form" not in html
     assert shown_body(response)["valid"] is True
 
