@@ -276,10 +276,14 @@ def set_tags(*, environment, tags, by, request=None):
     """Replace the environment's tags with `tags` ({key: value}), audited with before and
     after; nothing is written or recorded when nothing changes."""
     with transaction.atomic():
-        before = {t.key: t.value for t in environment.tags.select_for_update()}
+        # The environment's row, locked, serialises two editors (locking the tags would not:
+        # an environment with none has no row to lock).
+        Environment.objects.select_for_update().filter(pk=environment.pk).first()
+        current = EnvironmentTag.objects.filter(environment=environment)
+        before = {t.key: t.value for t in current}
         if before == tags:
             return False
-        environment.tags.all().delete()
+        current.delete()
         EnvironmentTag.objects.bulk_create(
             EnvironmentTag(environment=environment, key=k, value=v) for k, v in sorted(tags.items())
         )
