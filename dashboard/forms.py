@@ -65,7 +65,7 @@ class EnvironmentTagsForm(forms.Form):
         help_text=f"One key=value a line, at most {TAGS_MAX}. Empty removes every tag.",
     )
 
-    def clean_tags(self):
+    def clean_tags(self) -> dict[str, str]:
         tags: dict[str, str] = {}
         for number, line in enumerate(self.cleaned_data["tags"].splitlines(), 1):
             if not line.strip():
