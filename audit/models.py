@@ -38,6 +38,7 @@ class Action(models.TextChoices):
     PROJECT_ARCHIVED = "project_archived", "Project archived"
     ENVIRONMENT_RENAMED = "environment_renamed", "Environment renamed"
     ENVIRONMENT_ARCHIVED = "environment_archived", "Environment archived"
+    ENVIRONMENT_TAGS_CHANGED = "environment_tags_changed", "Environment tags changed"
     KEY_CREATED = "key_created", "Key created"
     KEY_UPDATED = "key_updated", "Key updated"
     KEY_ROTATED = "key_rotated", "Key rotated"

@@ -55,6 +55,7 @@ SECTIONS = (
     ("/quickstart/", "quickstart"),
     ("/projects/", "projects"),
     ("/keys/", "keys"),
+    ("/playground/", "playground"),
     ("/members/", "members"),
     ("/audit/", "audit"),
     ("/v1/docs", "api-docs"),

@@ -3,6 +3,7 @@ from django.contrib.auth.models import User
 
 from environments.models import MAX_KEY_DAYS, Organization, Role, create_organization
 from keys.forms import TextField
+from keys.text import TAG_KEY_MAX, TAG_VALUE_MAX, TAGS_MAX, InvalidText, clean_tag
 
 
 class MemberAddForm(forms.ModelForm):
@@ -67,3 +68,31 @@ class OrganizationSignupForm(forms.Form):
 
     def signup(self, request, user):
         create_organization(name=self.cleaned_data["organization"], admin=user, request=request)
+
+
+class EnvironmentTagsForm(forms.Form):
+    """An environment's tags, one `key=value` a line (keys/text.py `clean_tag`)."""
+
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=TAGS_MAX * (TAG_KEY_MAX + TAG_VALUE_MAX + 4),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "team=payments\nregion=eu"}),
+        help_text=f"One key=value a line, at most {TAGS_MAX}. Empty removes every tag.",
+    )
+
+    def clean_tags(self) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["tags"].splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                key, value = clean_tag(line)
+            except InvalidText as problem:
+                raise forms.ValidationError(f"Line {number}: the tag {problem}.") from None
+            if key in tags:
+                raise forms.ValidationError(f"Line {number}: {key!r} is already set above.")
+            tags[key] = value
+        if len(tags) > TAGS_MAX:
+            raise forms.ValidationError(f"At most {TAGS_MAX} tags (there are {len(tags)}).")
+        return tags

@@ -8,9 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from dashboard.forms import EnvironmentTagsForm
 from environments.access import OrgRequest, membership_required
 from environments.forms import ArchiveForm, EnvironmentNameForm, ProjectForm
-from environments.models import Environment, Project, rename
+from environments.models import Environment, Project, rename, set_tags
 from keys.models import ApiKey, archive
 
 
@@ -71,6 +72,33 @@ def environment_rename(request: OrgRequest, project_slug, environment_slug):
         messages.success(request, f"Environment renamed to {environment.name}.")
         return redirect("keys:environment", project_slug, environment_slug)
     return render_rename(request, environment, form, 422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(allow="can_create_projects")
+def environment_tags(request: OrgRequest, project_slug, environment_slug):
+    """Edit an environment's tags (those who may rename it may tag it)."""
+    environment = environment_for(request, project_slug, environment_slug)
+    refuse_archived(environment)
+    current = "\n".join(str(tag) for tag in environment.tags.all())
+    form = EnvironmentTagsForm(
+        request.POST if request.method == "POST" else None, initial={"tags": current}
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = set_tags(
+            environment=environment,
+            tags=form.cleaned_data["tags"],
+            by=request.user,
+            request=request,
+        )
+        messages.success(request, "Tags saved." if changed else "The tags are unchanged.")
+        return redirect("keys:environment", project_slug, environment_slug)
+    return TemplateResponse(
+        request,
+        "dashboard/environment_tags.html",
+        {"environment": environment, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 def archive_page(request: OrgRequest, target, keys, done_url):

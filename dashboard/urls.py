@@ -30,6 +30,11 @@ urlpatterns = [
         name="environment_rename",
     ),
     path(
+        "projects/<slug:project_slug>/environments/<slug:environment_slug>/tags/",
+        project_views.environment_tags,
+        name="environment_tags",
+    ),
+    path(
         "projects/<slug:project_slug>/environments/<slug:environment_slug>/archive/",
         project_views.environment_archive,
         name="environment_archive",

@@ -17,6 +17,7 @@ from environments.access import OrgRequest, membership_required, recent_sign_in_
 from environments.forms import EnvironmentForm, ProjectForm
 from environments.models import create_environment, create_project, update_organization
 from keys.models import ApiKey
+from keys.snippets import first_request
 from keys.views import hygiene, verify_url
 
 
@@ -102,8 +103,8 @@ def render_quickstart(request: OrgRequest, *, project_form=None, environment_for
             "quickstart": quickstart,
             "project_form": project_form or ProjectForm(organization=organization),
             "environment_form": environment_form or EnvironmentForm(project=quickstart.project),
-            "verify_url": verify_url(request),
             "hygiene": None if request.htmx else hygiene(request),
+            "snippets": first_request(verify_url(request)),
         },
         status=status,
     )

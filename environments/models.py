@@ -262,6 +262,56 @@ class Environment(models.Model):
         return "live" if self.is_production else "test"
 
 
+class EnvironmentTag(models.Model):
+    """A `key=value` label on an environment (`team=payments`, `region=eu`), to find keys by.
+
+    Rows rather than a JSON column: filtering keys by a tag is then an indexed join that reads
+    the same on SQLite and PostgreSQL (SQLite has no JSON containment lookup). Tags arrive
+    clean (keys/text.py `clean_tag`, through the form)."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="tags")
+    key = models.CharField(max_length=32)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "key"], name="one_value_per_tag_key")
+        ]
+        indexes = [models.Index(fields=["key", "value"], name="environment_tag_lookup")]
+
+    def __str__(self):
+        return f"{self.key}={self.value}"
+
+
+def set_tags(*, environment, tags, by, request=None):
+    """Replace the environment's tags with `tags` ({key: value}), audited with before and
+    after; nothing is written or recorded when nothing changes."""
+    with transaction.atomic():
+        # The environment's row, locked, serialises two editors (locking the tags would not:
+        # an environment with none has no row to lock).
+        Environment.objects.select_for_update().filter(pk=environment.pk).first()
+        current = EnvironmentTag.objects.filter(environment=environment)
+        before = {t.key: t.value for t in current}
+        if before == tags:
+            return False
+        current.delete()
+        EnvironmentTag.objects.bulk_create(
+            EnvironmentTag(environment=environment, key=k, value=v) for k, v in sorted(tags.items())
+        )
+        record(
+            action=Action.ENVIRONMENT_TAGS_CHANGED,
+            organization=environment.project.organization_id,
+            actor=by,
+            target=environment,
+            project=environment.project,
+            environment=environment,
+            request=request,
+            metadata={"before": before, "after": tags},
+        )
+    return True
+
+
 def create_organization(*, name, admin, request=None):
     """A new organization with `admin` as its first admin; records the sign-up."""
     with transaction.atomic():

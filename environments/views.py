@@ -71,7 +71,7 @@ def project_detail(request: OrgRequest, slug):
         "environments/project_detail.html",
         {
             "project": project,
-            "environments": project.environments.all(),
+            "environments": project.environments.prefetch_related("tags"),
             "form": EnvironmentForm(project=project),
         },
     )

@@ -6,12 +6,17 @@ any other id is a 404. No key can create or widen a key beyond its own permissio
 
 import base64
 import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import wraps
+from http import HTTPStatus
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from ninja import Body, Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
@@ -20,7 +25,6 @@ from ninja.security import HttpBearer
 from config.outages import DATABASE_ERRORS, database_unavailable
 from environments.models import Environment
 from keys import tokens
-from keys.decorators import require_api_key
 from keys.leak_api import router as leak_router
 from keys.middleware import api_error
 from keys.models import (
@@ -192,25 +196,52 @@ class ApiError(HttpError):
         self.code = code
 
 
+@dataclass(frozen=True, slots=True)
+class VerifyAnswer:
+    """What `GET /v1/auth/verify` answers, built in one place: the endpoint sends it, the
+    dashboard's playground (keys/playground.py) shows it."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    def as_response(self) -> JsonResponse:
+        return JsonResponse(self.body, status=self.status, headers=self.headers)
+
+    @property
+    def reason(self) -> str:
+        return HTTPStatus(self.status).phrase
+
+
+def verify_answer(request, *, asked: Iterable[str], key: str | None = None) -> VerifyAnswer:
+    """Verify the request's key (or `key`, see `verify`) and the permissions `asked`, given as
+    the endpoint takes them: `read,write`, or repeated."""
+    try:
+        verified = verify(request, key=key)
+        wanted = [p.strip() for p in ",".join(asked).split(",") if p.strip()]
+        unknown = sorted(set(wanted) - {"read", "write", "manage"})
+        if unknown:
+            raise Refusal(
+                400,
+                "invalid_permissions",
+                f"Unknown permission(s): {', '.join(unknown)}. Use read, write, manage.",
+                verified.rate_limit_headers,
+            )
+        verified.require(wanted)
+    except Refusal as refusal:
+        return VerifyAnswer(refusal.status, refusal.as_json(), refusal.headers)
+    return VerifyAnswer(
+        200, {"valid": True, "key": verified.as_json()}, verified.rate_limit_headers
+    )
+
+
+@csrf_exempt  # a key, not a cookie, authenticates these requests
 @require_safe
-@require_api_key
 def verify_endpoint(request):
     """`GET /v1/auth/verify`, routed straight here by config/urls.py: it sits in front of every
     request of a team's services, and skipping the API router saves a third of its cost.
     The operation below documents it in the OpenAPI schema."""
-    # `?permissions=read,write` (the schema's style), or the parameter repeated.
-    asked = ",".join(request.GET.getlist("permissions"))
-    wanted = [p.strip() for p in asked.split(",") if p.strip()]
-    unknown = sorted(set(wanted) - {"read", "write", "manage"})
-    if unknown:
-        raise Refusal(
-            400,
-            "invalid_permissions",
-            f"Unknown permission(s): {', '.join(unknown)}. Use read, write, manage.",
-            request.api_key.rate_limit_headers,
-        )
-    request.api_key.require(wanted)
-    return JsonResponse({"valid": True, "key": request.api_key.as_json()})
+    return verify_answer(request, asked=request.GET.getlist("permissions")).as_response()
 
 
 # Declared by hand: a comma-separated list of an enum (ninja would make it a free string).

@@ -14,7 +14,16 @@ from keys.models import (
     clean_expiry,
     expiry_in,
 )
-from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, InvalidText, clean_text
+from keys.text import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    TAG_KEY_MAX,
+    TAG_VALUE_MAX,
+    InvalidText,
+    clean_tag,
+    clean_text,
+)
 
 
 class TextField(forms.CharField):
@@ -202,6 +211,12 @@ class KeyFilterForm(forms.Form):
     )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
     expiry = forms.ChoiceField(label="Expiry", choices=EXPIRY_FILTERS, required=False)
+    tag = forms.CharField(
+        label="Tag",
+        required=False,
+        max_length=TAG_KEY_MAX + TAG_VALUE_MAX + 1,
+        widget=forms.TextInput(attrs={"placeholder": "team=payments", "autocomplete": "off"}),
+    )
     errors_beside_fields = False  # invalid filters are dropped, not reported (config/forms.py)
 
     def __init__(self, data, *, organization):
@@ -214,6 +229,16 @@ class KeyFilterForm(forms.Form):
             .order_by("username")
         )
         self.fields["creator"].label_from_instance = lambda user: user.get_username()
+
+    def clean_tag(self):
+        """(key, value), value "" for any; the same rule as the tags themselves."""
+        text = self.cleaned_data["tag"]
+        if not text:
+            return None
+        try:
+            return clean_tag(text, value_required=False)
+        except InvalidText as problem:
+            raise forms.ValidationError(f"The tag {problem}.") from None
 
     def filters(self):
         """The valid filters that are set, as ApiKey.objects.filtered takes them."""
@@ -370,3 +395,23 @@ class KeyEditForm(forms.Form):
             "allowed_origins": data["allowed_origins"],
             "rate_limit": data["rate_limit"],
         }
+
+
+class PlaygroundForm(forms.Form):
+    """A key to try, POSTed (never in a URL) and never rendered back: the field comes back empty."""
+
+    key = forms.CharField(
+        label="API key",
+        max_length=200,
+        strip=True,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "kd_test_…"}
+        ),
+    )
+    permissions = forms.MultipleChoiceField(
+        label="Require permissions",
+        choices=[("read", "Read"), ("write", "Write"), ("manage", "Manage")],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Sent as ?permissions=…: a key lacking one is answered 403.",
+    )

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
+from environments.models import EnvironmentTag
 from keys import tokens
 
 logger = logging.getLogger(__name__)
@@ -246,6 +247,7 @@ class ApiKeyQuerySet(models.QuerySet):
         creator=None,
         use="",
         expiry="",
+        tag=None,
     ):
         """The keys that pass the admin page's filters (KeyFilterForm names them)."""
         equal = {
@@ -267,7 +269,15 @@ class ApiKeyQuerySet(models.QuerySet):
             keys = keys.expiring_within(EXPIRING_SOON)
         elif expiry == "none":
             keys = keys.without_expiry()
+        if tag:
+            keys = keys.tagged(*tag)
         return keys
+
+    def tagged(self, key, value=""):
+        """Keys of environments tagged `key=value` (any value when `value` is empty; `EU` is
+        `eu`, as people type it)."""
+        tags = EnvironmentTag.objects.filter(key=key, **({"value__iexact": value} if value else {}))
+        return self.filter(environment__in=tags.values("environment"))
 
     def with_related(self):
         return self.select_related("environment__project", "created_by")

@@ -49,3 +49,37 @@ def clean_text(value, *, max_length, multiline=False, required=True):
             f"must not contain the invisible or control character U+{ord(forbidden.group()):04X}"
         )
     return value
+
+
+# Environment tags (`team=payments`): a key people filter by, so a plain slug-like word that
+# reads the same in a URL and a chip; a value is free text under the rule above.
+TAG_KEY_MAX = 32
+TAG_VALUE_MAX = 64
+TAGS_MAX = 20  # per environment
+_TAG_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+def clean_tag(text, *, value_required=True):
+    """`key=value` as (key, value), trimmed, the key lower-cased; or InvalidText.
+
+    `value_required=False` (a filter) lets a bare `key` through, as (key, "")."""
+    if not isinstance(text, str):
+        raise InvalidText("must be text")
+    key, sep, value = text.partition("=")
+    key = key.strip().lower()
+    if not key:
+        raise InvalidText("needs a key before '=', as in team=payments")
+    if len(key) > TAG_KEY_MAX:
+        raise InvalidText(f"key must be at most {TAG_KEY_MAX} characters (it has {len(key)})")
+    if not _TAG_KEY.fullmatch(key):
+        raise InvalidText(
+            f"key {key!r} may hold only letters a-z, digits, '_', '.' and '-', "
+            "starting with a letter or a digit"
+        )
+    if not sep and not value_required:
+        return key, ""
+    try:
+        value = clean_text(value, max_length=TAG_VALUE_MAX)
+    except InvalidText as problem:
+        raise InvalidText(f"value of {key!r} {problem}") from None
+    return key, value

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from keys import views
+from keys import playground, views
 from keys.tokens import PUBLIC_ID_RE
 
 
@@ -36,4 +36,5 @@ urlpatterns = [
     path("keys/<key_id:key_id>/", views.key_detail, name="detail"),
     path("keys/<key_id:key_id>/edit/", views.key_edit, name="edit"),
     path("keys/<key_id:key_id>/rotate/", views.key_rotate, name="rotate"),
+    path("playground/", playground.playground, name="playground"),
 ]

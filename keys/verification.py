@@ -200,6 +200,11 @@ def presented_key(request: HttpRequest) -> str:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         raise unauthorized("malformed_api_key", "Use the Bearer scheme: 'Bearer <key>'.")
+    return well_formed(key)
+
+
+def well_formed(key: str) -> str:
+    """`key`, unless its shape or checksum says it is no Keydesk key (refused with no query)."""
     if not tokens.is_well_formed(key):
         raise unauthorized("malformed_api_key", "This is not a Keydesk key (shape or checksum).")
     return key
@@ -318,9 +323,14 @@ def note_expiry(key_pk: int, request: HttpRequest) -> None:
         side_writes.succeeded()
 
 
-def verify(request: HttpRequest, permissions: Iterable[str] = ("read",)) -> VerifiedKey:
-    """Verify the request's key, count it, and check `permissions`. Raises Refusal."""
-    key = presented_key(request)
+def verify(
+    request: HttpRequest, permissions: Iterable[str] = ("read",), *, key: str | None = None
+) -> VerifiedKey:
+    """Verify the request's key, count it, and check `permissions`. Raises Refusal.
+
+    `key` is one the request carries another way than its Authorization header (the dashboard's
+    playground POSTs it); the request still gives the client's address and origin."""
+    key = presented_key(request) if key is None else well_formed(key.strip())
     digests = candidate_digests(key)
     row = lookup(digests)
     if row is None:

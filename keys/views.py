@@ -47,6 +47,7 @@ from keys.models import (
     update_api_key,
     with_pending_usage,
 )
+from keys.snippets import first_request
 
 ADMIN_PAGE_SIZE = 200
 
@@ -81,7 +82,7 @@ def environment_for(request: OrgRequest, project_slug, environment_slug):
     """An environment of the current organization, or 404."""
     environments = Environment.objects.for_organization(request.membership.organization)
     return get_object_or_404(
-        environments.select_related("project"),
+        environments.select_related("project").prefetch_related("tags"),
         project__slug=project_slug,
         slug=environment_slug,
     )
@@ -146,7 +147,11 @@ def show_once(request: OrgRequest, key, plaintext):
     response = TemplateResponse(
         request,
         "keys/key_created.html#key-secret" if request.htmx else "keys/key_created.html",
-        {"key": key, "plaintext": plaintext, "verify_url": verify_url(request)},
+        {
+            "key": key,
+            "plaintext": plaintext,
+            "snippets": first_request(verify_url(request), key=plaintext),
+        },
     )
     return trigger_client_event(response, "keyCreated")
 
@@ -210,7 +215,7 @@ def key_admin(request: OrgRequest):
         clean_url = f"{request.path}?{query.urlencode()}"
         return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
     form = KeyFilterForm(request.GET or None, organization=organization)
-    keys = keys.filtered(**form.filters())
+    keys = keys.filtered(**form.filters()).prefetch_related("environment__tags")
     total = keys.count()
     keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
     template = "keys/key_admin.html"

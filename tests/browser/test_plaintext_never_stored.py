@@ -1,9 +1,10 @@
 """A key's plaintext lives in the one response that creates it, and nowhere else.
 
 Keys are created the two ways a person can (the dashboard, in a real browser, and the
-`create_api_key` command), two are reported leaked (`POST /v1/credentials/revoke` and
-`find_keys --revoke`); then the database (every table, and on SQLite the files on disk),
-the sessions, the cache, the captured logs and every dashboard page are searched for them.
+`create_api_key` command) and tried in the API playground; two are reported leaked (`POST
+/v1/credentials/revoke` and `find_keys --revoke`); then the database (every table, and on
+SQLite the files on disk), the sessions, the cache, the captured logs and every dashboard page
+are searched for them.
 """
 
 import io
@@ -111,6 +112,17 @@ def test_no_plaintext_key_outlives_its_creating_response(
         page.get_by_role("button", name="Copy").click()
         page.get_by_role("button", name="Close").click()
         expect(page.locator("dialog")).to_have_count(0)
+
+    # Tried in the API playground: POSTed, verified, and (like every key) never kept.
+    page.goto(f"{live_server.url}/playground/")
+    for secret in secrets:
+        page.get_by_label("API key").fill(secret)
+        page.get_by_role("button", name="Send request").click()
+        expect(page.locator("[data-status]")).to_have_text("200 OK")
+        page.get_by_label("API key").fill(secret[:-1] + ("A" if secret[-1] != "A" else "B"))
+        page.get_by_role("button", name="Send request").click()
+        expect(page.locator("[data-status]")).to_have_text("401 Unauthorized")
+    assert all(secret not in page.url for secret in secrets)
 
     # 2. Through the command.
     for environment in ("development", "production"):

@@ -1,4 +1,5 @@
 import re
+from html import unescape
 
 from django.utils import timezone
 
@@ -67,7 +68,13 @@ def test_it_shows_the_curl_line_once_there_is_a_key(client, alice, api_key):
     html = client.get(URL).content.decode()
     assert states(html) == ["done", "done", "done", "next"]
     assert f"export KEYDESK_KEY='{key.hint}'" in html
-    assert 'curl -H "Authorization: Bearer $KEYDESK_KEY" http://testserver/v1/auth/verify' in html
+    text = unescape(html)
+    assert 'curl -H "Authorization: Bearer $KEYDESK_KEY" http://testserver/v1/auth/verify' in text
+    # The same request in Python and Node, as tabs, reading the key from the environment.
+    assert "os.environ['KEYDESK_KEY']" in text and "requests.get(" in text
+    assert 'await fetch("http://testserver/v1/auth/verify"' in text
+    assert "process.env.KEYDESK_KEY" in text
+    assert text.count('role="tabpanel"') == 3
     assert plaintext not in html
 
 

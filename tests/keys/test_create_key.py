@@ -1,5 +1,6 @@
 import json
 import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -68,6 +69,23 @@ def test_it_creates_a_key_and_shows_it_once(client, alice, development, htmx):
     assert key.created_by == alice
     assert key.environment == development
     assert 'data-permissions><span class="tag">Read</span> <span class="tag">Write</span>' in html
+
+
+def test_the_dialog_shows_the_first_request_with_the_key_in_three_languages(
+    client, alice, development, htmx
+):
+    login(client, alice)
+    response = client.post(create_url(development), {"name": "deploy"}, **htmx)
+    text = unescape(response.content.decode())
+    plaintext = shown_key(response)
+    url = "http://testserver/v1/auth/verify"
+    assert f'curl -H "Authorization: Bearer {plaintext}" {url}' in text
+    assert f'headers={{"Authorization": "Bearer {plaintext}"}}' in text
+    assert f'await fetch("{url}", {{\n  headers: {{ Authorization: "Bearer {plaintext}" }}' in text
+    # One partial: three tabs, three panels, a copy button each; none of them a second `Copy`.
+    assert text.count('role="tab"') == text.count('role="tabpanel"') == 3
+    assert text.count("data-copy-snippet=") == 3
+    assert text.count(">Copy</button>") == 1
 
 
 def test_it_creates_a_key_as_a_page_without_htmx(client, bob, development):
