@@ -40,6 +40,11 @@ def record_for_user(request, user, action, **extra):
         record(action=action, organization=organization, actor=user, request=request, **extra)
 
 
+def provider_details(sociallogin):
+    """What the audit log records of the single sign-on provider a sign-in came through."""
+    return {"provider": sociallogin.account.provider, "provider_name": sociallogin.provider.name}
+
+
 def record_failed_sign_in(request, username):
     failures = bursts.observe(
         "sign_in",
@@ -89,11 +94,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_password_change_redirect_url(self, request):
         return "/"
 
-    def post_login(self, request, user, *, signup, **kwargs):
-        """Every stage passed (password, then a second factor if any): signed in."""
-        response = super().post_login(request, user, signup=signup, **kwargs)
+    def post_login(self, request, user, *, signup, signal_kwargs=None, **kwargs):
+        """Every stage passed (password or single sign-on, then a second factor if any):
+        signed in. A sign-in through a provider names it."""
+        response = super().post_login(
+            request, user, signup=signup, signal_kwargs=signal_kwargs, **kwargs
+        )
         if not signup:  # sign-up records its own event
-            record_for_user(request, user, Action.SIGN_IN)
+            sociallogin = (signal_kwargs or {}).get("sociallogin")
+            metadata = provider_details(sociallogin) if sociallogin is not None else {}
+            record_for_user(request, user, Action.SIGN_IN, metadata=metadata)
         return response
 
     def authentication_failed(self, request, **credentials):

@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
 from allauth.account.views import SignupView
 from allauth.usersessions.models import UserSession
@@ -51,6 +52,15 @@ class SignUpView(SignupView):
 def password_reset(request):
     """Keydesk has no mail server to send a reset link: an admin adds the person again."""
     return TemplateResponse(request, "account/password_reset.html")
+
+
+@require_safe
+def email_addresses(request):
+    """The person's addresses, and which are verified (only a sign-in provider verifies one:
+    Keydesk sends no mail). Changing them is not offered here: an address an admin typed or a
+    provider vouched for decides which account a single sign-on reaches."""
+    addresses = EmailAddress.objects.filter(user=request.user).order_by("-primary", "email")
+    return TemplateResponse(request, "account/email.html", {"addresses": addresses})
 
 
 @require_POST

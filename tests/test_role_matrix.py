@@ -40,6 +40,7 @@ ACCESS = {
     "dashboard:logout": "public",
     "dashboard:password_change": "signed-in",
     "dashboard:password_reset": "public",
+    "dashboard:email": "signed-in",
     # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
     "account_login": "public",
     "account_logout": "public",
@@ -77,6 +78,17 @@ ACCESS = {
     "socialaccount_login_error": "public",
     "socialaccount_signup": "public",
     "socialaccount_connections": "signed-in",
+    # Single sign-on: each provider's start and its return from the provider (a 404 while the
+    # provider is not configured, as here).
+    "github_login": "public",
+    "github_callback": "public",
+    "google_login": "public",
+    "google_callback": "public",
+    "google_login_by_token": "public",
+    "gitlab_login": "public",
+    "gitlab_callback": "public",
+    "openid_connect_login": "public",
+    "openid_connect_callback": "public",
     # allauth's redirects from its old URLs to the ones above (unnamed).
     "accounts/social/login/cancelled/": "public",
     "accounts/social/login/error/": "public",
