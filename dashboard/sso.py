@@ -129,9 +129,7 @@ class SocialSignupForm(SignupForm):
     only. The password sign-up's `Organization name` is dropped: SSO newcomers join
     organizations by their verified domain, never create one here."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields.pop("organization", None)
+    organization = None  # removes OrganizationSignupForm's field
 
     def custom_signup(self, request, user):
         return None  # no organization of their own (OrganizationSignupForm.signup)
