@@ -126,9 +126,7 @@ class Validator(RequestValidator):
         return True
 
     def finalize_id_token(self, id_token, token, token_handler, request):
-        id_token.update(
-            iss=self.provider.issuer, exp=int(time.time()) + 300, **request.user
-        )
+        id_token.update(iss=self.provider.issuer, exp=int(time.time()) + 300, **request.user)
         return jwt.encode(
             id_token, self.provider.key, algorithm="RS256", headers={"kid": self.provider.kid}
         )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('environments', '0004_archive'),
+        ("environments", "0004_archive"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='allowed_email_domains',
-            field=models.JSONField(blank=True, default=list, verbose_name='Allowed email domains'),
+            model_name="organization",
+            name="allowed_email_domains",
+            field=models.JSONField(blank=True, default=list, verbose_name="Allowed email domains"),
         ),
     ]
