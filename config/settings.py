@@ -233,6 +233,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", 
 # Revoking keys, granting manage, member changes and audit exports need a sign-in (or a
 # re-authentication) at most this many seconds old.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=300)
+# The password or a second factor; not a code by email (Keydesk sends none). An account with
+# neither signs in again with its provider (dashboard.views.reauthenticate).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # Each person's sessions (device, address, last seen) on the password page.
 USERSESSIONS_TRACK_ACTIVITY = True
 # Anyone may sign up (and gets an organization of their own); false: only admins add people

@@ -8,19 +8,23 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm
 from allauth.core import context
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.urls import reverse
 
 from audit import bursts
 from audit.chain import record
 from audit.models import Action
 from audit.requests import client_ip
 from dashboard.models import OneTimePassword
+from environments.access import signed_in_recently
 from environments.models import Organization
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+REAUTHENTICATE_WITH_PROVIDER = "reauthenticate_with_provider"
 
 
 def client_address(request):
@@ -90,6 +94,28 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return settings.REGISTRATION_OPEN
+
+    def get_reauthentication_methods(self, user):
+        """allauth's (the password, a second factor); an account with neither that signs in
+        through a provider confirms it is them by signing in with it again."""
+        methods = super().get_reauthentication_methods(user)
+        if not methods and SocialAccount.objects.filter(user_id=user.pk).exists():
+            url = reverse("account_reauthenticate")
+            methods = [{"id": REAUTHENTICATE_WITH_PROVIDER, "description": "", "url": url}]
+        return methods
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        """For allauth's own sensitive steps (a second factor, a provider connected): for an
+        account that signs in only through a provider, the recent sign-in with it is the
+        re-authentication, as for Keydesk's own actions (allauth counts only the password and
+        second factors, which such an account does not have)."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = context.request
+        if required and request is not None and request.user.is_authenticated:
+            methods = self.get_reauthentication_methods(request.user)
+            if methods and methods[0]["id"] == REAUTHENTICATE_WITH_PROVIDER:
+                return not signed_in_recently(request)
+        return required
 
     def get_password_change_redirect_url(self, request):
         return "/"
@@ -171,4 +197,32 @@ def connect_two_factor_audit():
         handler = partial(record_two_factor_change, change)
         getattr(signals, f"authenticator_{change}").connect(
             handler, weak=False, dispatch_uid=f"keydesk-audit-{change}"
+        )
+
+
+# allauth's socialaccount connects and removes sign-in providers (the connections page, or an
+# address verified on both sides) and then sends these signals: each change is recorded here.
+SSO_ACTIONS = {"added": Action.SSO_CONNECTED, "removed": Action.SSO_DISCONNECTED}
+
+
+def record_sso_change(change, *, request, sociallogin=None, socialaccount=None, **kwargs):
+    account = socialaccount or sociallogin.account  # allauth sends one or the other
+    with transaction.atomic():
+        record_for_user(
+            request,
+            account.user,
+            SSO_ACTIONS[change],
+            target=account.user,
+            metadata={"provider": account.provider},
+        )
+
+
+def connect_sso_audit():
+    from functools import partial
+
+    from allauth.socialaccount import signals
+
+    for change in SSO_ACTIONS:
+        getattr(signals, f"social_account_{change}").connect(
+            partial(record_sso_change, change), weak=False, dispatch_uid=f"keydesk-sso-{change}"
         )

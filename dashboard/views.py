@@ -1,17 +1,22 @@
+from allauth.account import views as account_views
+from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
+from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
 from allauth.account.views import SignupView
+from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from audit.models import Action
-from dashboard.accounts import record_for_user
+from dashboard.accounts import REAUTHENTICATE_WITH_PROVIDER, record_for_user
 from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required, recent_sign_in_required
@@ -52,6 +57,26 @@ class SignUpView(SignupView):
 def password_reset(request):
     """Keydesk has no mail server to send a reset link: an admin adds the person again."""
     return TemplateResponse(request, "account/password_reset.html")
+
+
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    """allauth's re-authentication (the password, or a code or passkey); an account with none
+    of them (created through single sign-on) confirms it is them by signing in again with its
+    provider, which counts as a recent sign-in (environments.access.signed_in_recently)."""
+    methods = get_account_adapter(request).get_reauthentication_methods(request.user)
+    if methods and methods[0]["id"] != REAUTHENTICATE_WITH_PROVIDER:
+        return account_views.reauthenticate(request)
+    providers = []
+    for account in SocialAccount.objects.filter(user=request.user).order_by("pk"):
+        try:
+            providers.append(account.get_provider(request))
+        except Http404:  # a provider no longer configured
+            continue
+    next_url = get_next_redirect_url(request) or ""
+    return TemplateResponse(
+        request, "account/reauthenticate_sso.html", {"providers": providers, "next": next_url}
+    )
 
 
 @require_safe

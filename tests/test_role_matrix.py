@@ -41,6 +41,7 @@ ACCESS = {
     "dashboard:password_change": "signed-in",
     "dashboard:password_reset": "public",
     "dashboard:email": "signed-in",
+    "dashboard:reauthenticate": "signed-in",
     # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
     "account_login": "public",
     "account_logout": "public",

@@ -157,6 +157,8 @@ def test_an_address_verified_on_both_sides_signs_in_to_its_account(client, sso, 
     assert SocialAccount.objects.get(uid="bob-sso").user == bob
     event = AuditEvent.objects.get(action=Action.SIGN_IN, actor_name="bob")
     assert event.metadata == {"provider": "sso", "provider_name": "Example SSO"}
+    connected = AuditEvent.objects.get(action=Action.SSO_CONNECTED)
+    assert (connected.actor_name, connected.metadata) == ("bob", {"provider": "sso"})
 
 
 def test_a_returning_user_signs_in_and_it_is_audited(client, sso, acme):
@@ -199,3 +201,77 @@ def test_an_unreachable_provider_is_a_clear_page(client, settings, db):
     response = client.post(LOGIN, {"process": "login"})
     assert response.status_code == 502
     assert "could not reach the sign-in provider" in response.content.decode()
+
+
+def test_an_account_without_a_password_confirms_it_is_them_with_its_provider(
+    client, sso, acme, alice
+):
+    acme.allowed_email_domains = ["acme.example"]
+    acme.save()
+    sign_in_with_sso(client, sso, **dana())
+    dana_user = User.objects.get(username="dana")
+    Membership.objects.filter(user=dana_user).update(role=Role.ADMIN)
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= 3600  # signed in an hour ago
+    session.save()
+
+    response = client.post("/settings/", {"allowed_email_domains": "acme.example\nx.example"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Sign in again with Example SSO" in page
+    assert f'action="{LOGIN}?process=login' in page
+
+    sign_in_with_sso(client, sso)
+    assert int(client.session["_auth_user_id"]) == dana_user.pk
+    assert client.post("/settings/", {"allowed_email_domains": "x.example"}).status_code == 302
+    acme.refresh_from_db()
+    assert acme.allowed_email_domains == ["x.example"]
+
+
+def test_an_account_with_a_password_is_asked_for_it_as_before(client, alice, acme):
+    client.force_login(alice)
+    page = client.get("/accounts/reauthenticate/").content.decode()
+    assert 'name="password"' in page
+    assert "Sign in again with" not in page
+
+
+def test_the_connections_page_removes_a_provider_and_it_is_recorded(client, sso, bob, acme):
+    account = SocialAccount.objects.create(user=bob, provider="sso", uid="bob-sso")
+    client.force_login(bob)
+    session = client.session
+    session["account_authentication_methods"][0]["reauthenticated"] = True  # allauth asks it
+    session.save()
+    page = client.get("/accounts/3rdparty/").content.decode()
+    assert "Sign-in connections" in page
+    assert "Connect Example SSO" in page
+
+    response = client.post("/accounts/3rdparty/", {"account": account.pk})
+
+    assert response.status_code == 302
+    assert not SocialAccount.objects.exists()
+    event = AuditEvent.objects.get(action=Action.SSO_DISCONNECTED, organization=acme)
+    assert (event.actor_name, event.metadata) == ("bob", {"provider": "sso"})
+
+
+def test_an_account_without_a_password_keeps_its_last_provider(client, sso, db):
+    sign_in_with_sso(client, sso, **dana())
+    account = SocialAccount.objects.get()
+    response = client.post("/accounts/3rdparty/", {"account": account.pk})
+    assert "Your account has no password set up." in response.content.decode()
+    assert SocialAccount.objects.exists()
+
+
+def test_an_account_without_a_password_sets_up_two_factor_after_a_recent_sign_in(client, sso, db):
+    sign_in_with_sso(client, sso, **dana())
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    assert "authenticator_secret" in page.content.decode()
+
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= 3600
+    session.save()
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
