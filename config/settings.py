@@ -217,6 +217,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "dashboard.forms.OrganizationSignupForm"
 ACCOUNT_FORMS = {
     "login": "dashboard.accounts.SignInForm",
     "change_password": "dashboard.accounts.ChangePasswordForm",
+    "set_password": "dashboard.accounts.SetPasswordForm",
 }
 ACCOUNT_SIGNUP_REDIRECT_URL = "dashboard:quickstart"
 ACCOUNT_EMAIL_VERIFICATION = "none"  # no mail server is needed to run Keydesk

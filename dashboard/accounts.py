@@ -7,6 +7,7 @@ password change are recorded here, whichever allauth view or flow led to them.
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.core import context
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
@@ -166,6 +167,22 @@ class ChangePasswordForm(AllauthChangePasswordForm):
             super().save()
             OneTimePassword.objects.filter(user=self.user).delete()
             record_for_user(request, self.user, Action.PASSWORD_CHANGED, target=self.user)
+
+
+class SetPasswordForm(AllauthSetPasswordForm):
+    """allauth's first password for an account made through single sign-on, audited."""
+
+    def save(self):
+        request = context.request
+        with transaction.atomic():
+            super().save()
+            record_for_user(
+                request,
+                self.user,
+                Action.PASSWORD_CHANGED,
+                target=self.user,
+                metadata={"set": True},
+            )
 
 
 # allauth's two-factor views change authenticators and then send these signals (after the

@@ -26,15 +26,24 @@ from keys.models import ApiKey
 from keys.views import verify_url
 
 
+def sessions_of(user):
+    sessions = UserSession.objects.purge_and_list(user)
+    return sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True)
+
+
 class PasswordChangeView(AllauthPasswordChangeView):
     """allauth's password change, with the person's sessions beside it."""
 
+    def dispatch(self, request, *args, **kwargs):
+        # An account made through single sign-on has no password to change (allauth would
+        # send it to set one): the page still shows its sessions, and offers to set one.
+        if request.method == "GET" and not request.user.has_usable_password():
+            context = {"sessions": sessions_of(request.user), "no_password": True}
+            return TemplateResponse(request, "account/password_change.html", context)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        sessions = UserSession.objects.purge_and_list(self.request.user)
-        return super().get_context_data(
-            sessions=sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True),
-            **kwargs,
-        )
+        return super().get_context_data(sessions=sessions_of(self.request.user), **kwargs)
 
 
 class SignUpView(SignupView):

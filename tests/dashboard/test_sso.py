@@ -275,3 +275,22 @@ def test_an_account_without_a_password_sets_up_two_factor_after_a_recent_sign_in
     response = client.get("/accounts/2fa/totp/activate/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_an_account_without_a_password_sees_its_sessions_and_may_set_one(client, sso, db):
+    sign_in_with_sso(client, sso, **dana())
+    page = client.get("/accounts/password/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "You sign in through a sign-in provider and have no password." in text
+    assert "Sign out everywhere else" in text
+
+    form = client.get("/accounts/password/set/").content.decode()
+    assert "Set a password" in form
+    client.post(
+        "/accounts/password/set/",
+        {"password1": "a-long-new-pass-phrase", "password2": "a-long-new-pass-phrase"},
+    )
+    assert User.objects.get(username="dana").check_password("a-long-new-pass-phrase")
+    event = AuditEvent.objects.get(action=Action.PASSWORD_CHANGED)
+    assert (event.actor_name, event.metadata) == ("dana", {"set": True})
