@@ -17,7 +17,8 @@ from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
 # or not), "viewer", "member" (creates keys), "manager" (every key of the organization),
-# "own" (a member on their own key, a manager or admin on any), "admin", or "api" (a Bearer key).
+# "own" (a member on their own key, a manager or admin on any), "admin", "api" (a Bearer key),
+# or "closed" (turned off in this deployment: 403 for everyone signed in).
 ACCESS = {
     "livez": "public",
     "readyz": "public",
@@ -48,8 +49,9 @@ ACCESS = {
     "account_inactive": "public",
     "account_signup": "public",
     "account_reauthenticate": "signed-in",
-    "account_request_reauthentication_code": "signed-in",
-    "account_confirm_reauthentication_code": "signed-in",
+    # Re-authentication by a code sent by email: Keydesk sends none (REAUTHENTICATION_METHODS).
+    "account_request_reauthentication_code": "closed",
+    "account_confirm_reauthentication_code": "closed",
     "account_email": "signed-in",
     "account_email_verification_sent": "public",
     "account_change_password": "signed-in",
@@ -206,6 +208,8 @@ def expectation(access, role):
     """True if `role` may use a pattern that needs `access`."""
     if access == "signed-in":
         return True
+    if access == "closed":
+        return False
     if access == "own":  # the fixture's key is alice's: an admin or manager may, a member not
         return RANK[role] >= RANK["manager"]
     return RANK[role] >= RANK[access]
