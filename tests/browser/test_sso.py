@@ -10,7 +10,6 @@ from playwright.sync_api import Page, expect
 
 from audit.models import Action, AuditEvent
 from environments.models import Membership, Organization, Role
-from tests import server
 from tests.browser.conftest import problems
 from tests.totp import fresh_totp
 
@@ -19,19 +18,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.process]
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-@pytest.fixture(scope="module")
-def provider():
-    with server.oidc_provider() as provider:
-        yield provider
-
-
 @pytest.fixture
-def sso(provider, settings, base_url_live):
+def sso(oidc_provider, settings, base_url_live):
     """Keydesk with the provider configured, as OIDC_* would configure it; the live URL."""
-    settings.SOCIALACCOUNT_PROVIDERS = provider.settings()
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_provider.settings()
     settings.SECURE_CSP = {
         **settings.SECURE_CSP,
-        "form-action": [CSP.SELF, provider.url],
+        "form-action": [CSP.SELF, oidc_provider.url],
     }
     return base_url_live
 
@@ -52,11 +45,11 @@ def sign_in_with_sso(page: Page, base, provider, **claims):
 
 
 def test_a_verified_allowed_domain_lands_in_the_organization_as_a_viewer(
-    page: Page, console, sso, provider, acme
+    page: Page, console, sso, oidc_provider, acme
 ):
     Organization.objects.filter(pk=acme.pk).update(allowed_email_domains=["acme.example"])
 
-    sign_in_with_sso(page, sso, provider)
+    sign_in_with_sso(page, sso, oidc_provider)
 
     expect(page.locator(".username")).to_have_text("dana")
     expect(page.locator(".role")).to_have_text("Viewer")
@@ -73,17 +66,17 @@ def test_a_verified_allowed_domain_lands_in_the_organization_as_a_viewer(
     [{"email": "dana@elsewhere.example"}, {"email_verified": False}],
     ids=["domain not allowed", "address not verified"],
 )
-def test_otherwise_signed_in_but_in_no_organization(page: Page, sso, provider, acme, claims):
+def test_otherwise_signed_in_but_in_no_organization(page: Page, sso, oidc_provider, acme, claims):
     Organization.objects.filter(pk=acme.pk).update(allowed_email_domains=["acme.example"])
 
-    sign_in_with_sso(page, sso, provider, **claims)
+    sign_in_with_sso(page, sso, oidc_provider, **claims)
 
     expect(page.get_by_role("heading", name="You are not in an organization yet")).to_be_visible()
     expect(page.locator(".username")).to_have_text("dana")
     assert not Membership.objects.filter(user__username="dana").exists()
 
 
-def test_two_factor_still_asks_for_a_code(page: Page, console, sso, provider, acme):
+def test_two_factor_still_asks_for_a_code(page: Page, console, sso, oidc_provider, acme):
     dana = User.objects.create(username="dana", email="dana@acme.example")
     dana.set_unusable_password()
     dana.save()
@@ -91,7 +84,7 @@ def test_two_factor_still_asks_for_a_code(page: Page, console, sso, provider, ac
     SocialAccount.objects.create(user=dana, provider="sso", uid="dana-1")
     TOTP.activate(dana, SECRET)
 
-    sign_in_with_sso(page, sso, provider)
+    sign_in_with_sso(page, sso, oidc_provider)
 
     code = page.get_by_label("Code")
     expect(code).to_be_visible()
@@ -105,8 +98,8 @@ def test_two_factor_still_asks_for_a_code(page: Page, console, sso, provider, ac
     assert problems(console) == []
 
 
-def test_a_cancelled_sign_in_says_so(page: Page, sso, provider, db):
-    provider.deny()
+def test_a_cancelled_sign_in_says_so(page: Page, sso, oidc_provider, db):
+    oidc_provider.deny()
     page.goto(f"{sso}/accounts/login/")
     page.get_by_role("button", name="Sign in with Example SSO").click()
     expect(page.get_by_role("heading", name="Sign-in cancelled")).to_be_visible()

@@ -21,16 +21,10 @@ pytestmark = pytest.mark.process
 LOGIN = "/accounts/oidc/sso/login/"
 
 
-@pytest.fixture(scope="module")
-def provider():
-    with server.oidc_provider() as provider:
-        yield provider
-
-
 @pytest.fixture
-def sso(provider, settings):
-    settings.SOCIALACCOUNT_PROVIDERS = provider.settings()
-    return provider
+def sso(oidc_provider, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_provider.settings()
+    return oidc_provider
 
 
 def sign_in_with_sso(client, provider, **claims):
