@@ -29,6 +29,8 @@ class Action(models.TextChoices):
     TWO_FACTOR_ADDED = "two_factor_added", "Two-factor method added"
     TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor method removed"
     RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Recovery codes regenerated"
+    SSO_CONNECTED = "sso_connected", "Sign-in provider connected"
+    SSO_DISCONNECTED = "sso_disconnected", "Sign-in provider disconnected"
     ORGANIZATION_UPDATED = "organization_updated", "Organization settings changed"
     PROJECT_CREATED = "project_created", "Project created"
     PROJECT_DELETED = "project_deleted", "Project deleted"

@@ -1,6 +1,7 @@
 """Keydesk settings: everything that differs between machines comes from the environment."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -51,6 +52,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    # Single sign-on: each is offered only when its variables are set (SOCIALACCOUNT_PROVIDERS).
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "dashboard",
     "keys",
@@ -120,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.AccountSetupMiddleware",
+    "dashboard.middleware.ProviderUnreachableMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -211,6 +218,7 @@ ACCOUNT_SIGNUP_FORM_CLASS = "dashboard.forms.OrganizationSignupForm"
 ACCOUNT_FORMS = {
     "login": "dashboard.accounts.SignInForm",
     "change_password": "dashboard.accounts.ChangePasswordForm",
+    "set_password": "dashboard.accounts.SetPasswordForm",
 }
 ACCOUNT_SIGNUP_REDIRECT_URL = "dashboard:quickstart"
 ACCOUNT_EMAIL_VERIFICATION = "none"  # no mail server is needed to run Keydesk
@@ -227,10 +235,71 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", 
 # Revoking keys, granting manage, member changes and audit exports need a sign-in (or a
 # re-authentication) at most this many seconds old.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=300)
+# The password or a second factor; not a code by email (Keydesk sends none). An account with
+# neither signs in again with its provider (dashboard.views.reauthenticate).
+ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 # Each person's sessions (device, address, last seen) on the password page.
 USERSESSIONS_TRACK_ACTIVITY = True
-# Anyone may sign up (and gets an organization of their own); false: only admins add people.
+# Anyone may sign up (and gets an organization of their own); false: only admins add people
+# (and single sign-on, for addresses whose domain an organization allows).
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+
+
+def origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def sso_providers():
+    """allauth's SOCIALACCOUNT_PROVIDERS, a provider for each set of variables present, and
+    the origins their sign-in forms post on to (for the CSP's form-action).
+
+    Configured here, not as SocialApp rows, so the environment alone decides what is offered."""
+
+    def app(prefix, **settings):
+        client_id = env(f"{prefix}_CLIENT_ID", default="")
+        secret = env(f"{prefix}_CLIENT_SECRET", default="")
+        if not (client_id and secret):
+            return None
+        return {"client_id": client_id, "secret": secret, "settings": settings}
+
+    providers, origins = {}, []
+    if github := app("GITHUB"):
+        providers["github"] = {"APPS": [github]}
+        origins.append("https://github.com")
+    if google := app("GOOGLE"):
+        providers["google"] = {"APPS": [google]}
+        origins.append("https://accounts.google.com")
+    gitlab_url = env("GITLAB_URL", default="https://gitlab.com").rstrip("/")
+    if gitlab := app("GITLAB", gitlab_url=gitlab_url):
+        # GitLab's user API does not say whether the address was confirmed: unverified unless
+        # the operator vouches for their GitLab.
+        verified = env.bool("GITLAB_EMAIL_VERIFIED", default=False)
+        providers["gitlab"] = {"APPS": [gitlab], "VERIFIED_EMAIL": verified}
+        origins.append(origin(gitlab_url))
+    server_url = env("OIDC_SERVER_URL", default="").rstrip("/")
+    if server_url and (oidc := app("OIDC", server_url=server_url)):
+        oidc.update(
+            provider_id="sso",  # in the callback URL: /accounts/oidc/sso/login/callback/
+            name=env("OIDC_NAME", default="OpenID Connect"),
+        )
+        providers["openid_connect"] = {"APPS": [oidc], "OAUTH_PKCE_ENABLED": True}
+        origins.append(origin(server_url))
+    return providers, origins
+
+
+SOCIALACCOUNT_PROVIDERS, SSO_ORIGINS = sso_providers()
+SOCIALACCOUNT_ADAPTER = "dashboard.sso.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "dashboard.sso.SocialSignupForm"}
+# Ask every provider for the address: its domain decides which organization a newcomer joins.
+SOCIALACCOUNT_QUERY_EMAIL = True
+# An address the provider verified signs in to the local account that has it only when that
+# address is verified here too (dashboard.sso); any other clash is refused with an explanation.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Connecting another sign-in to an account, or removing one, needs a recent sign-in.
+SOCIALACCOUNT_REAUTHENTICATION_REQUIRED = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_REQUESTS_TIMEOUT", default=10)
 
 # Sign-in throttling: five failures for one username from one address lock that pair out.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -285,7 +354,8 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # A sign-in form posts here, then Keydesk redirects it on to the provider.
+    "form-action": [CSP.SELF, *SSO_ORIGINS],
 }
 
 # Request logs keep neither query strings nor anything shaped like a key (gunicorn's own

@@ -7,20 +7,25 @@ password change are recorded here, whichever allauth view or flow led to them.
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm
+from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.core import context
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.urls import reverse
 
 from audit import bursts
 from audit.chain import record
 from audit.models import Action
 from audit.requests import client_ip
 from dashboard.models import OneTimePassword
+from environments.access import signed_in_recently
 from environments.models import Organization
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+REAUTHENTICATE_WITH_PROVIDER = "reauthenticate_with_provider"
 
 
 def client_address(request):
@@ -38,6 +43,11 @@ def record_for_user(request, user, action, **extra):
     """One event in each chain of `user` (see chains_of)."""
     for organization in chains_of(user.get_username()):
         record(action=action, organization=organization, actor=user, request=request, **extra)
+
+
+def provider_details(sociallogin):
+    """What the audit log records of the single sign-on provider a sign-in came through."""
+    return {"provider": sociallogin.account.provider, "provider_name": sociallogin.provider.name}
 
 
 def record_failed_sign_in(request, username):
@@ -86,14 +96,41 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return settings.REGISTRATION_OPEN
 
+    def get_reauthentication_methods(self, user):
+        """allauth's (the password, a second factor); an account with neither that signs in
+        through a provider confirms it is them by signing in with it again."""
+        methods = super().get_reauthentication_methods(user)
+        if not methods and SocialAccount.objects.filter(user_id=user.pk).exists():
+            url = reverse("account_reauthenticate")
+            methods = [{"id": REAUTHENTICATE_WITH_PROVIDER, "description": "", "url": url}]
+        return methods
+
+    def is_reauthentication_required(self, *, app, **kwargs):
+        """For allauth's own sensitive steps (a second factor, a provider connected): for an
+        account that signs in only through a provider, the recent sign-in with it is the
+        re-authentication, as for Keydesk's own actions (allauth counts only the password and
+        second factors, which such an account does not have)."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        request = context.request
+        if required and request is not None and request.user.is_authenticated:
+            methods = self.get_reauthentication_methods(request.user)
+            if methods and methods[0]["id"] == REAUTHENTICATE_WITH_PROVIDER:
+                return not signed_in_recently(request)
+        return required
+
     def get_password_change_redirect_url(self, request):
         return "/"
 
-    def post_login(self, request, user, *, signup, **kwargs):
-        """Every stage passed (password, then a second factor if any): signed in."""
-        response = super().post_login(request, user, signup=signup, **kwargs)
+    def post_login(self, request, user, *, signup, signal_kwargs=None, **kwargs):
+        """Every stage passed (password or single sign-on, then a second factor if any):
+        signed in. A sign-in through a provider names it."""
+        response = super().post_login(
+            request, user, signup=signup, signal_kwargs=signal_kwargs, **kwargs
+        )
         if not signup:  # sign-up records its own event
-            record_for_user(request, user, Action.SIGN_IN)
+            sociallogin = (signal_kwargs or {}).get("sociallogin")
+            metadata = provider_details(sociallogin) if sociallogin is not None else {}
+            record_for_user(request, user, Action.SIGN_IN, metadata=metadata)
         return response
 
     def authentication_failed(self, request, **credentials):
@@ -132,6 +169,22 @@ class ChangePasswordForm(AllauthChangePasswordForm):
             record_for_user(request, self.user, Action.PASSWORD_CHANGED, target=self.user)
 
 
+class SetPasswordForm(AllauthSetPasswordForm):
+    """allauth's first password for an account made through single sign-on, audited."""
+
+    def save(self):
+        request = context.request
+        with transaction.atomic():
+            super().save()
+            record_for_user(
+                request,
+                self.user,
+                Action.PASSWORD_CHANGED,
+                target=self.user,
+                metadata={"set": True},
+            )
+
+
 # allauth's two-factor views change authenticators and then send these signals (after the
 # commit); they are its documented hook, so each change is recorded here, whichever view made it.
 MFA_ACTIONS = {
@@ -161,4 +214,32 @@ def connect_two_factor_audit():
         handler = partial(record_two_factor_change, change)
         getattr(signals, f"authenticator_{change}").connect(
             handler, weak=False, dispatch_uid=f"keydesk-audit-{change}"
+        )
+
+
+# allauth's socialaccount connects and removes sign-in providers (the connections page, or an
+# address verified on both sides) and then sends these signals: each change is recorded here.
+SSO_ACTIONS = {"added": Action.SSO_CONNECTED, "removed": Action.SSO_DISCONNECTED}
+
+
+def record_sso_change(change, *, request, sociallogin=None, socialaccount=None, **kwargs):
+    account = socialaccount or sociallogin.account  # allauth sends one or the other
+    with transaction.atomic():
+        record_for_user(
+            request,
+            account.user,
+            SSO_ACTIONS[change],
+            target=account.user,
+            metadata={"provider": account.provider},
+        )
+
+
+def connect_sso_audit():
+    from functools import partial
+
+    from allauth.socialaccount import signals
+
+    for change in SSO_ACTIONS:
+        getattr(signals, f"social_account_{change}").connect(
+            partial(record_sso_change, change), weak=False, dispatch_uid=f"keydesk-sso-{change}"
         )

@@ -5,6 +5,7 @@ class DashboardConfig(AppConfig):
     name = "dashboard"
 
     def ready(self):
-        from dashboard.accounts import connect_two_factor_audit
+        from dashboard.accounts import connect_sso_audit, connect_two_factor_audit
 
         connect_two_factor_audit()
+        connect_sso_audit()

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth.models import User
 
@@ -28,6 +30,90 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 
+DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+MAX_DOMAINS = 20
+# Anyone can have an address there: allowing one would let the whole world in.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "pm.me",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "zoho.com",
+        "fastmail.com",
+        "tutanota.com",
+        "hey.com",
+        "web.de",
+    }
+)
+
+
+def normalise_domain(text):
+    """`Example.COM.` -> `example.com`, IDNA-encoded; ValidationError for anything that is not
+    a domain name with at least two labels."""
+    domain = text.strip().lower().removeprefix("@").rstrip(".")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise forms.ValidationError(f"“{text.strip()}” is not a domain name.") from None
+    labels = domain.split(".")
+    if (
+        len(labels) < 2
+        or len(domain) > 253
+        or not all(DOMAIN_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise forms.ValidationError(f"“{text.strip()}” is not a domain name (e.g. example.com).")
+    if domain in PUBLIC_MAIL_DOMAINS:
+        raise forms.ValidationError(
+            f"{domain} is a public mail service: anyone can have an address there."
+        )
+    return domain
+
+
+class DomainListField(forms.CharField):
+    """Domains, one a line (commas and spaces also separate them), as a sorted list."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "none"})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        entries = [e for e in re.split(r"[\s,]+", super().to_python(value) or "") if e]
+        errors, domains = [], set()
+        for entry in entries:
+            try:
+                domains.add(normalise_domain(entry))
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        if len(domains) > MAX_DOMAINS:
+            raise forms.ValidationError(f"At most {MAX_DOMAINS} domains.")
+        return sorted(domains)
+
+
 class OrganizationSettingsForm(forms.ModelForm):
     """/settings/: what applies to the whole organization (changes are audited, old → new)."""
 
@@ -45,14 +131,36 @@ class OrganizationSettingsForm(forms.ModelForm):
         ),
     )
 
+    allowed_email_domains = DomainListField(
+        label="Allowed email domains",
+        required=False,
+        max_length=5000,
+        help_text=(
+            "One a line, e.g. example.com. Someone who signs in with single sign-on for the first"
+            " time, with an address at one of these domains that the provider has verified,"
+            " joins this organization as a viewer (the least a role may do); you choose"
+            " any other role on the members page. Subdomains are not included."
+        ),
+    )
+
     class Meta:
         model = Organization
-        fields = ["name", "max_production_key_days", "require_two_factor"]
+        fields = ["name", "max_production_key_days", "require_two_factor", "allowed_email_domains"]
         help_texts = {
             "require_two_factor": (
                 "Members set up an authenticator app or a passkey before anything else."
             ),
         }
+
+    def clean_allowed_email_domains(self):
+        domains = self.cleaned_data["allowed_email_domains"]
+        # One organization per domain, so a newcomer's organization is never a guess and
+        # nobody can list another team's domain to collect its people.
+        others = Organization.objects.exclude(pk=self.instance.pk).exclude(allowed_email_domains=[])
+        taken = sorted({d for org in others for d in org.allowed_email_domains} & set(domains))
+        if taken:
+            raise forms.ValidationError(f"Another organization already allows {', '.join(taken)}.")
+        return domains
 
 
 class OrganizationSignupForm(forms.Form):

@@ -1,14 +1,20 @@
-"""Before anything else: a one-time password replaced, a second factor where required."""
+"""Before anything else: a one-time password replaced, a second factor where required; and
+single sign-on providers that do not answer."""
 
+import logging
 from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
+from requests import RequestException
 
 from dashboard.models import OneTimePassword
 from environments.models import Organization
+
+logger = logging.getLogger(__name__)
 
 # Where a person can still go: the pages that finish the set-up (allauth's under /accounts/,
 # sign-out among them), static files, and what is not the dashboard (the API, health checks).
@@ -40,3 +46,23 @@ class AccountSetupMiddleware:
                     return HttpResponseClientRedirect(url)
                 return redirect(url)
         return self.get_response(request)
+
+
+class ProviderUnreachableMiddleware:
+    """A single sign-on provider that cannot be reached (its discovery document, while a
+    sign-in starts) is a page that says so, not a 500. allauth itself handles the failures
+    of the later steps (a refused code, a bad token) with its error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, RequestException):
+            return None
+        logger.warning("single sign-on provider unreachable: %s", type(exception).__name__)
+        return TemplateResponse(
+            request, "socialaccount/authentication_error.html", {"unreachable": True}, status=502
+        ).render()

@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     # Keydesk sends no email, so allauth's reset by email link is replaced by this page.
     path("accounts/password/reset/", views.password_reset, name="password_reset"),
+    path("accounts/reauthenticate/", login_required(views.reauthenticate), name="reauthenticate"),
+    # allauth's address management would add addresses Keydesk can never verify: read-only.
+    path("accounts/email/", login_required(views.email_addresses), name="email"),
     path("quickstart/", views.quickstart, name="quickstart"),
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),

@@ -1,16 +1,22 @@
+from allauth.account import views as account_views
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.models import EmailAddress
+from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import PasswordChangeView as AllauthPasswordChangeView
 from allauth.account.views import SignupView
+from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from audit.models import Action
-from dashboard.accounts import record_for_user
+from dashboard.accounts import REAUTHENTICATE_WITH_PROVIDER, record_for_user
 from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required, recent_sign_in_required
@@ -21,15 +27,24 @@ from keys.snippets import first_request
 from keys.views import hygiene, verify_url
 
 
+def sessions_of(user):
+    sessions = UserSession.objects.purge_and_list(user)
+    return sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True)
+
+
 class PasswordChangeView(AllauthPasswordChangeView):
     """allauth's password change, with the person's sessions beside it."""
 
+    def dispatch(self, request, *args, **kwargs):
+        # An account made through single sign-on has no password to change (allauth would
+        # send it to set one): the page still shows its sessions, and offers to set one.
+        if request.method == "GET" and not request.user.has_usable_password():
+            context = {"sessions": sessions_of(request.user), "no_password": True}
+            return TemplateResponse(request, "account/password_change.html", context)
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        sessions = UserSession.objects.purge_and_list(self.request.user)
-        return super().get_context_data(
-            sessions=sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True),
-            **kwargs,
-        )
+        return super().get_context_data(sessions=sessions_of(self.request.user), **kwargs)
 
 
 class SignUpView(SignupView):
@@ -52,6 +67,35 @@ class SignUpView(SignupView):
 def password_reset(request):
     """Keydesk has no mail server to send a reset link: an admin adds the person again."""
     return TemplateResponse(request, "account/password_reset.html")
+
+
+@require_http_methods(["GET", "POST"])
+def reauthenticate(request):
+    """allauth's re-authentication (the password, or a code or passkey); an account with none
+    of them (created through single sign-on) confirms it is them by signing in again with its
+    provider, which counts as a recent sign-in (environments.access.signed_in_recently)."""
+    methods = get_account_adapter(request).get_reauthentication_methods(request.user)
+    if methods and methods[0]["id"] != REAUTHENTICATE_WITH_PROVIDER:
+        return account_views.reauthenticate(request)
+    providers = []
+    for account in SocialAccount.objects.filter(user=request.user).order_by("pk"):
+        try:
+            providers.append(account.get_provider(request))
+        except Http404:  # a provider no longer configured
+            continue
+    next_url = get_next_redirect_url(request) or ""
+    return TemplateResponse(
+        request, "account/reauthenticate_sso.html", {"providers": providers, "next": next_url}
+    )
+
+
+@require_safe
+def email_addresses(request):
+    """The person's addresses, and which are verified (only a sign-in provider verifies one:
+    Keydesk sends no mail). Changing them is not offered here: an address an admin typed or a
+    provider vouched for decides which account a single sign-on reaches."""
+    addresses = EmailAddress.objects.filter(user=request.user).order_by("-primary", "email")
+    return TemplateResponse(request, "account/email.html", {"addresses": addresses})
 
 
 @require_POST

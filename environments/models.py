@@ -52,6 +52,16 @@ class OrganizationQuerySet(models.QuerySet):
     def requiring_two_factor(self):
         return self.filter(require_two_factor=True)
 
+    def allowing_email(self, email):
+        """The organizations a newcomer with this (provider-verified) address joins: those that
+        list its domain, matched exactly (a JSON list: filtered here, the same on every
+        database; few organizations list any domain)."""
+        domain = email.rpartition("@")[2].strip().lower()
+        if "@" not in email or not domain:
+            return []
+        listing = self.exclude(allowed_email_domains=[])
+        return [org for org in listing if domain in org.allowed_email_domains]
+
 
 class Organization(models.Model):
     name = models.CharField(max_length=100)
@@ -67,6 +77,9 @@ class Organization(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_KEY_DAYS)],
     )
+    # Newcomers through single sign-on whose provider verified an address at one of these
+    # domains join as viewers (dashboard.sso); normalised by dashboard.forms.DomainListField.
+    allowed_email_domains = models.JSONField("Allowed email domains", default=list, blank=True)
 
     objects = OrganizationQuerySet.as_manager()
 

@@ -90,6 +90,13 @@ def pytest_runtest_setup(item):
     server.processes_allowed = item.get_closest_marker("process") is not None
 
 
+@pytest.fixture(scope="module")
+def oidc_provider():
+    """tests/oidc_provider.py in its own process, once a module (for tests marked `process`)."""
+    with server.oidc_provider() as provider:
+        yield provider
+
+
 @functools.cache
 def fast_hash():
     return make_password(PASSWORD, hasher="md5")

@@ -250,3 +250,56 @@ def send(url, body=b"", method="POST", headers=None):
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
+
+
+class OidcProvider:
+    """tests/oidc_provider.py in its own process: `url` is its issuer."""
+
+    client_id, client_secret = "keydesk-test", "keydesk-test-secret"
+
+    def __init__(self, url):
+        self.url = url
+
+    def approve(self, **claims):
+        """Who the provider signs in next (sub, email, email_verified, name, ...)."""
+        status, _, body = send(f"{self.url}/control/user", claims)
+        assert status == 204, body
+
+    def deny(self):
+        """The next sign-in is cancelled at the provider (`access_denied`)."""
+        self.approve(deny=True)
+
+    def settings(self, name="Example SSO"):
+        """SOCIALACCOUNT_PROVIDERS for it, as config.settings builds them from OIDC_*."""
+        app = {
+            "provider_id": "sso",
+            "name": name,
+            "client_id": self.client_id,
+            "secret": self.client_secret,
+            "settings": {"server_url": self.url},
+        }
+        return {"openid_connect": {"APPS": [app], "OAUTH_PKCE_ENABLED": True}}
+
+
+@contextlib.contextmanager
+def oidc_provider():
+    starting("an OpenID Connect provider")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "oidc_provider.py"),
+            OidcProvider.client_id,
+            OidcProvider.client_secret,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = process.stdout.readline().strip()
+        if not port.isdigit():
+            raise RuntimeError("the OpenID Connect provider did not start")
+        yield OidcProvider(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

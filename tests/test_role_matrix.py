@@ -17,7 +17,8 @@ from keys.models import issue_api_key
 
 # Who may use each pattern: "public" (no sign-in), "signed-in" (any account, in an organization
 # or not), "viewer", "member" (creates keys), "manager" (every key of the organization),
-# "own" (a member on their own key, a manager or admin on any), "admin", or "api" (a Bearer key).
+# "own" (a member on their own key, a manager or admin on any), "admin", "api" (a Bearer key),
+# or "closed" (turned off in this deployment: 403 for everyone signed in).
 ACCESS = {
     "livez": "public",
     "readyz": "public",
@@ -40,14 +41,17 @@ ACCESS = {
     "dashboard:logout": "public",
     "dashboard:password_change": "signed-in",
     "dashboard:password_reset": "public",
+    "dashboard:email": "signed-in",
+    "dashboard:reauthenticate": "signed-in",
     # django-allauth's own pages (sign-in flows public, account pages for any signed-in user).
     "account_login": "public",
     "account_logout": "public",
     "account_inactive": "public",
     "account_signup": "public",
     "account_reauthenticate": "signed-in",
-    "account_request_reauthentication_code": "signed-in",
-    "account_confirm_reauthentication_code": "signed-in",
+    # Re-authentication by a code sent by email: Keydesk sends none (REAUTHENTICATION_METHODS).
+    "account_request_reauthentication_code": "closed",
+    "account_confirm_reauthentication_code": "closed",
     "account_email": "signed-in",
     "account_email_verification_sent": "public",
     "account_change_password": "signed-in",
@@ -77,6 +81,17 @@ ACCESS = {
     "socialaccount_login_error": "public",
     "socialaccount_signup": "public",
     "socialaccount_connections": "signed-in",
+    # Single sign-on: each provider's start and its return from the provider (a 404 while the
+    # provider is not configured, as here).
+    "github_login": "public",
+    "github_callback": "public",
+    "google_login": "public",
+    "google_callback": "public",
+    "google_login_by_token": "public",
+    "gitlab_login": "public",
+    "gitlab_callback": "public",
+    "openid_connect_login": "public",
+    "openid_connect_callback": "public",
     # allauth's redirects from its old URLs to the ones above (unnamed).
     "accounts/social/login/cancelled/": "public",
     "accounts/social/login/error/": "public",
@@ -195,6 +210,8 @@ def expectation(access, role):
     """True if `role` may use a pattern that needs `access`."""
     if access == "signed-in":
         return True
+    if access == "closed":
+        return False
     if access == "own":  # the fixture's key is alice's: an admin or manager may, a member not
         return RANK[role] >= RANK["manager"]
     return RANK[role] >= RANK[access]
