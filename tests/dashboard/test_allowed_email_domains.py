@@ -17,7 +17,7 @@ def test_an_admin_sets_them_normalised_and_it_is_recorded(client, alice, acme):
     assert "Allowed email domains" in client.get(URL).content.decode()
 
     domains = "Acme.EXAMPLE.\n@eng.acme.example, acme.example bücher.example"
-    response = client.post(URL, {"allowed_email_domains": domains})
+    response = client.post(URL, {"name": acme.name, "allowed_email_domains": domains})
 
     assert response.status_code == 302
     acme.refresh_from_db()
@@ -49,7 +49,9 @@ def test_an_admin_sets_them_normalised_and_it_is_recorded(client, alice, acme):
 )
 def test_anything_but_a_private_domain_is_refused(client, alice, acme, entry, error):
     client.force_login(alice)
-    response = client.post(URL, {"allowed_email_domains": f"acme.example\n{entry}"})
+    response = client.post(
+        URL, {"name": acme.name, "allowed_email_domains": f"acme.example\n{entry}"}
+    )
     assert response.status_code == 422
     assert error in response.content.decode()
     acme.refresh_from_db()
@@ -65,7 +67,9 @@ def test_a_domain_belongs_to_one_organization(alice, acme, globex):
         "Another organization already allows acme.example."
     ]
     # Its own domains are no clash when the organization saves again.
-    form = OrganizationSettingsForm({"allowed_email_domains": "acme.example"}, instance=globex)
+    form = OrganizationSettingsForm(
+        {"name": globex.name, "allowed_email_domains": "acme.example"}, instance=globex
+    )
     assert form.is_valid(), form.errors
 
 
