@@ -210,7 +210,9 @@ def test_an_account_without_a_password_confirms_it_is_them_with_its_provider(
         record["at"] -= 3600  # signed in an hour ago
     session.save()
 
-    response = client.post("/settings/", {"allowed_email_domains": "acme.example\nx.example"})
+    response = client.post(
+        "/settings/", {"name": acme.name, "allowed_email_domains": "acme.example\nx.example"}
+    )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Sign in again with Example SSO" in page
@@ -218,7 +220,8 @@ def test_an_account_without_a_password_confirms_it_is_them_with_its_provider(
 
     sign_in_with_sso(client, sso)
     assert int(client.session["_auth_user_id"]) == dana_user.pk
-    assert client.post("/settings/", {"allowed_email_domains": "x.example"}).status_code == 302
+    settings = {"name": acme.name, "allowed_email_domains": "x.example"}
+    assert client.post("/settings/", settings).status_code == 302
     acme.refresh_from_db()
     assert acme.allowed_email_domains == ["x.example"]
 
