@@ -1,5 +1,6 @@
 """Settings for the suite: production's, with the differences a test server needs."""
 
+import contextlib
 import os
 
 # Tests speak plain http to a live server on 127.0.0.1.
@@ -28,9 +29,14 @@ PASSWORD_HASHERS = [*PASSWORD_HASHERS, "django.contrib.auth.hashers.MD5PasswordH
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     import tempfile
 
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(tempfile.gettempdir(), f"keydesk-test-{os.getpid()}.sqlite3")
-    }
+    TEST_DATABASE = os.path.join(tempfile.gettempdir(), f"keydesk-test-{os.getpid()}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": TEST_DATABASE}  # noqa: F405
+    # Django replaces an old test database file but not its -wal and -shm: a run that was killed
+    # leaves them behind, and a later process with the same pid would open a fresh database
+    # with a stale log beside it ("disk I/O error"). Only this process uses names with its pid.
+    for stale in (f"{TEST_DATABASE}-wal", f"{TEST_DATABASE}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(stale)
 
 # Mail stays in memory (pytest-django's mailoutbox reads it).
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
