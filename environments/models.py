@@ -222,6 +222,11 @@ class ProjectQuerySet(models.QuerySet):
         """Not archived."""
         return self.filter(archived_at__isnull=True)
 
+    def with_environments_in_use(self):
+        """With each project's `environments` fetched at once, the archived ones left out."""
+        in_use = Environment.objects.filter(archived_at__isnull=True)
+        return self.prefetch_related(models.Prefetch("environments", queryset=in_use))
+
 
 class Project(Archivable):
     organization = models.ForeignKey(
