@@ -54,16 +54,28 @@ def base_url_live(page: Page, live_server, transactional_db, console):
     return live_server.url
 
 
+def submit_sign_in(page: Page, base_url, username, password=PASSWORD):
+    """Send the sign-in form as `username`; what should follow is the caller's to expect."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def signed_in(page: Page, base_url, username) -> Page:
+    """`page` (of this test's context, or of one of its own) signed in as `username`."""
+    page.set_default_timeout(TIMEOUT_MS)
+    submit_sign_in(page, base_url, username)
+    expect(page.locator(".username")).to_have_text(username)
+    return page
+
+
 @pytest.fixture
 def sign_in(page: Page, base_url_live):
     """sign_in(user): signs `user` in through the form; returns the live server's URL."""
 
     def sign_in(user):
-        page.goto(f"{base_url_live}/accounts/login/")
-        page.get_by_label("Username").fill(user.get_username())
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator(".username")).to_have_text(user.get_username())
+        signed_in(page, base_url_live, user.get_username())
         return base_url_live
 
     return sign_in

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey, Kind, issue_api_key
-from tests.browser.conftest import keys_tab_url, problems
-from tests.conftest import PASSWORD
+from tests.browser.conftest import keys_tab_url, problems, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -261,10 +260,7 @@ def test_revocation_works_without_javascript(
     try:
         page = context.new_page()
         page.set_default_timeout(5_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        submit_sign_in(page, live_server.url, "alice")
         page.goto(f"{live_server.url}/keys/")
         row(page, key).locator("input[type=checkbox]").check()
         page.get_by_role("button", name="Revoke selected").click()
