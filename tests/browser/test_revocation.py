@@ -7,33 +7,21 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey, Kind, issue_api_key
-from tests.browser.conftest import keys_tab_url, problems, submit_sign_in
+from tests.browser.conftest import (
+    keys_tab_url,
+    only_the_expected_422,
+    problems,
+    submit_sign_in,
+    verify,
+)
 
 pytestmark = pytest.mark.browser
 
 REVOKE_DIALOG = "dialog[data-modal][open]"
 
 
-def verify(page: Page, base_url, plaintext):
-    """(status, error code or None) of GET /v1/auth/verify with `plaintext` as the bearer."""
-    response = page.request.get(
-        f"{base_url}/v1/auth/verify", headers={"Authorization": f"Bearer {plaintext}"}
-    )
-    body = response.json()
-    return response.status, (body.get("error") or {}).get("code")
-
-
 def row(page: Page, key):
     return page.locator(f"tr[data-key-id='{key.public_id}']")
-
-
-def only_the_expected_422(messages):
-    """problems(), less the one line Chromium logs for an intended 422 (a refused form)."""
-    return [
-        line
-        for line in problems(messages)
-        if not (line.startswith("error: Failed to load resource") and "422" in line)
-    ]
 
 
 @pytest.fixture
