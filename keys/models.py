@@ -297,8 +297,8 @@ class ApiKeyQuerySet(models.QuerySet):
         return self.with_related().select_for_update(of=("self",)).order_by("pk")
 
     def personal_of(self, user):
-        """`user`'s personal keys not revoked yet, which go with their role (expired ones too:
-        an admin could extend one, and it would work again)."""
+        """`user`'s personal keys not revoked yet: what their owner's leaving or demotion acts
+        on (expired ones too: an admin could extend one, and it would work again)."""
         return self.filter(created_by=user, kind=Kind.PERSONAL).unrevoked()
 
     # The scheduled events ask with the time they run at (keys/scheduled.py).
