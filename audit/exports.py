@@ -3,6 +3,11 @@
 import csv
 import json
 
+from django.utils import timezone
+
+from audit.chain import record
+from audit.models import Action, AuditEvent
+
 CHUNK_SIZE = 2000
 
 CSV_COLUMNS = (
@@ -71,3 +76,33 @@ def jsonl_lines(events):
     its hash (`SHA-256(prev_hash + canonical JSON of the line without id and hashes)`)."""
     for event in events.iterator(chunk_size=CHUNK_SIZE):
         yield json.dumps(event.as_record(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", csv_lines),
+    "jsonl": ("application/jsonl; charset=utf-8", jsonl_lines),
+}
+
+
+def export(*, organization, fmt, filters, by, request=None):
+    """The lines, in `fmt`, of every event of `organization` that `filters` select
+    (`AuditEventQuerySet.matching`'s), newest first.
+
+    The export is recorded first; it then covers the events before its own, so the event
+    says exactly which set left the building."""
+    exported = record(
+        action=Action.AUDIT_EXPORTED,
+        organization=organization,
+        actor=by,
+        target=organization,
+        request=request,
+        metadata={"format": fmt, "filters": {name: str(value) for name, value in filters.items()}},
+    )
+    events = AuditEvent.objects.for_organization(organization).matching(**filters)
+    _, lines = FORMATS[fmt]
+    return lines(events.filter(id__lt=exported.pk).order_by("-id"))
+
+
+def filename(organization, fmt):
+    """The export's file name: whose events, and when they left."""
+    return f"keydesk-audit-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.{fmt}"

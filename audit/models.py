@@ -223,6 +223,19 @@ VERIFICATION_FIELDS = (
 )
 
 
+def _place(model):
+    """A reference to where an event happened that outlives it: no constraint, no cascade."""
+    return models.ForeignKey(
+        model,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # AuditEvent's indexes lead with the organization, then this
+        related_name="+",
+    )
+
+
 class AuditEvent(models.Model):
     organization = models.ForeignKey(
         "environments.Organization",
@@ -246,24 +259,8 @@ class AuditEvent(models.Model):
     target_name = models.CharField(max_length=200, blank=True)
 
     # Where: ids stay readable after the project or environment is gone.
-    project = models.ForeignKey(
-        "environments.Project",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    environment = models.ForeignKey(
-        "environments.Environment",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    project = _place("environments.Project")
+    environment = _place("environments.Environment")
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_MAX, blank=True)
     metadata = models.JSONField(default=dict, blank=True)

@@ -11,17 +11,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
-from audit.chain import record, verify_and_keep
-from audit.exports import csv_lines, jsonl_lines
+from audit import exports
+from audit.chain import verify_and_keep
 from audit.forms import EventFilterForm
-from audit.models import Action, AuditEvent, ChainHead
+from audit.models import AuditEvent, ChainHead
 
 
 class AuditRequest(HttpRequest):
@@ -81,40 +80,22 @@ def export_jsonl(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "jsonl")
 
 
-FORMATS = {
-    "csv": ("text/csv; charset=utf-8", csv_lines),
-    "jsonl": ("application/jsonl; charset=utf-8", jsonl_lines),
-}
-
-
 def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
-    """Every event the filters select (whatever page the link was on), newest first.
-
-    The export is recorded first; it then covers the events before its own, so the event
-    says exactly which set left the building.
-    """
-    organization = request.membership.organization
+    """Every event the filters select, whatever page the link was on (audit.exports)."""
     form = EventFilterForm(request.GET)
     if not form.is_valid():
         problems = "; ".join(form.problems)
         return HttpResponse(f"Invalid filters: {problems}\n", status=400, content_type="text/plain")
-    exported = record(
-        action=Action.AUDIT_EXPORTED,
+    organization = request.membership.organization
+    lines = exports.export(
         organization=organization,
-        actor=request.user,
-        target=organization,
+        fmt=fmt,
+        filters=form.filters(),
+        by=request.user,
         request=request,
-        metadata={"format": fmt, "filters": form.params(before=None, after=None)},
     )
-    events = (
-        AuditEvent.objects.for_organization(organization)
-        .matching(**form.filters())
-        .filter(id__lt=exported.pk)
-        .order_by("-id")
-    )
-    content_type, lines = FORMATS[fmt]
-    response = StreamingHttpResponse(lines(events), content_type=content_type)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    filename = f"keydesk-audit-{organization.slug}-{stamp}.{fmt}"
+    content_type, _ = exports.FORMATS[fmt]
+    response = StreamingHttpResponse(lines, content_type=content_type)
+    filename = exports.filename(organization, fmt)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

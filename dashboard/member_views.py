@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from dashboard.forms import MemberAddForm, RoleForm
 from dashboard.members import (
@@ -22,6 +22,7 @@ from dashboard.members import (
 from environments.access import (
     OrgRequest,
     ask_for_a_recent_sign_in,
+    go,
     membership_required,
     recent_sign_in_required,
 )
@@ -57,11 +58,6 @@ def render_members(request: OrgRequest, *, error=None, notice=None, status=200):
         },
         status=status,
     )
-
-
-def go(request: OrgRequest, url):
-    """Leave the page: htmx follows a client redirect, a plain request a 302."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_safe

@@ -15,16 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from audit.chain import record
 from audit.models import Action
 from dashboard.models import OneTimePassword
-from environments.models import Membership, Organization, Role
-from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
+from environments.models import Membership, Organization, Role, add_membership
+from keys.models import ApiKey, owner_removed, owner_role_changed
 
 # No look-alikes (0/O, 1/l/I): the password is read off a screen and handed over.
 READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 5  # 20 characters, about 115 random bits
-REMOVAL_REASON = "member removed"
 
 
 class LastAdminError(Exception):
@@ -52,28 +50,23 @@ def one_time_password():
     return "-".join(groups)
 
 
-def _lock(organization, by):
+def _lock(organization_id, by):
     """Serialise member changes in one organization; the actor must still be its admin.
+    Returns the organization's memberships.
 
     `no_key`: the lock still excludes another member change, but not the foreign-key checks
     of rows that point at the organization (an audit event recorded meanwhile)."""
-    Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
-    if not Membership.objects.for_organization(organization).admins().filter(user=by).exists():
+    Organization.objects.select_for_update(no_key=True).get(pk=organization_id)
+    memberships = Membership.objects.for_organization(organization_id)
+    if not memberships.admins().filter(user=by).exists():
         raise PermissionDenied("Only an admin can change members.")
+    return memberships
 
 
-def _target(membership):
+def _read_under_lock(membership, by):
     """A fresh copy of `membership` read under the lock (it may have changed or gone)."""
-    return (
-        Membership.objects.for_organization(membership.organization_id)
-        .select_related("user", "organization")
-        .get(pk=membership.pk)
-    )
-
-
-def _is_last_admin(membership):
-    admins = Membership.objects.for_organization(membership.organization_id).admins()
-    return membership.role == Role.ADMIN and not admins.exclude(pk=membership.pk).exists()
+    memberships = _lock(membership.organization_id, by)
+    return memberships.select_related("user", "organization").get(pk=membership.pk)
 
 
 def add_member(*, organization, username, email="", role=Role.MEMBER, by, request=None):
@@ -83,64 +76,43 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
     returned this once, to be handed over; it goes nowhere else (not the audit event)."""
     password = one_time_password()
     with transaction.atomic():
-        _lock(organization, by)
+        _lock(organization.pk, by)
         user = User(username=username, email=email)
         user.set_password(password)
         user.save()
         OneTimePassword.objects.create(user=user)  # they choose their own at first sign-in
-        membership = Membership.objects.create(organization=organization, user=user, role=role)
-        record(
-            action=Action.MEMBER_ADDED,
+        membership = add_membership(
             organization=organization,
-            actor=by,
-            target=user,
+            user=user,
+            role=role,
+            by=by,
             request=request,
-            metadata={"username": username, "role": role, "account": "created"},
+            account="created",
         )
     return membership, password
 
 
 def change_role(*, membership, role, by, request=None):
     """Give a member another role. Raises LastAdminError rather than demote the last admin.
-
-    Their personal keys follow the role down, so a demotion is real for the API too: to
-    `member`, the keys lose `manage` (only admins grant it); to `viewer`, who creates no
-    keys, they are revoked. Service keys belong to the organization and stay."""
+    Their personal keys follow the role down (keys/models.py `owner_role_changed`)."""
     with transaction.atomic():
-        _lock(membership.organization, by)
-        membership = _target(membership)
+        membership = _read_under_lock(membership, by)
         before = membership.role
         if before == role:
             return membership
-        if role != Role.ADMIN and _is_last_admin(membership):
+        if role != Role.ADMIN and membership.is_last_admin:
             raise LastAdminError(membership)
         membership.role = role
         membership.save(update_fields=["role"])
-        # Keys first, then the chain's head, in one order (see remove_member).
-        keys = personal_keys(membership.user, membership.organization).with_related()
-        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
-        revoked, narrowed = [], []
-        for key in keys:
-            if role == Role.VIEWER:
-                reason = "owner's role changed to viewer"
-                if revoke_api_key(key=key, by=by, reason=reason, request=request):
-                    revoked.append(key.public_id)
-            elif role == Role.MEMBER and key.can_manage:
-                update_api_key(key=key, by=by, changes={"can_manage": False}, request=request)
-                narrowed.append(key.public_id)
-        record(
-            action=Action.ROLE_CHANGED,
-            organization=membership.organization,
-            actor=by,
-            target=membership.user,
+        revoked, narrowed = owner_role_changed(membership, by=by, request=request)
+        membership.record_event(
+            Action.ROLE_CHANGED,
+            by=by,
             request=request,
-            metadata={
-                "username": membership.user.get_username(),
-                "before": before,
-                "after": role,
-                "revoked_keys": revoked,
-                "keys_without_manage": narrowed,
-            },
+            before=before,
+            after=role,
+            revoked_keys=revoked,
+            keys_without_manage=narrowed,
         )
     return membership
 
@@ -148,57 +120,36 @@ def change_role(*, membership, role, by, request=None):
 def remove_member(*, membership, by, request=None):
     """Take a member out of the organization, with everything they hold in it.
 
-    Their personal keys in this organization are revoked (service keys stay: they belong to
-    the services that run on them); every session of theirs ends; an account left in no
-    organization is deactivated. Raises LastAdminError rather than remove the last admin.
+    Their personal keys in this organization are revoked (keys/models.py `owner_removed`);
+    every session of theirs ends; an account left in no organization is deactivated. Raises
+    LastAdminError rather than remove the last admin.
 
     Sessions end once the removal commits: finding them decodes every session, too slow to
     do under the organization's lock, and the removal has already cut the member's access."""
     with transaction.atomic():
-        _lock(membership.organization, by)
-        membership = _target(membership)
-        if _is_last_admin(membership):
+        membership = _read_under_lock(membership, by)
+        if membership.is_last_admin:
             raise LastAdminError(membership)
         user, organization = membership.user, membership.organization
-        role = membership.role
         membership.delete()
-        # Every writer takes a key's row before the audit chain's head (`revoke_api_key`
-        # updates, then records), so all the keys are locked first, in one order: a
-        # concurrent revocation of one of them never waits on the head while holding its row.
-        keys = personal_keys(user, organization).with_related()
-        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
-        revoked = []
-        for key in keys:
-            if revoke_api_key(key=key, by=by, reason=REMOVAL_REASON, request=request):
-                revoked.append(key.public_id)
+        revoked = owner_removed(user=user, organization=organization, by=by, request=request)
         transaction.on_commit(lambda: end_sessions(user))
         if not Membership.objects.filter(user=user).exists():
             # An account in no organization can do nothing but wait: keep it from signing in.
             User.objects.filter(pk=user.pk).update(is_active=False)
-        record(
-            action=Action.MEMBER_REMOVED,
-            organization=organization,
-            actor=by,
-            target=user,
+        membership.record_event(
+            Action.MEMBER_REMOVED,
+            by=by,
             request=request,
-            metadata={
-                "username": user.get_username(),
-                "role": role,
-                "revoked_keys": revoked,
-            },
+            role=membership.role,
+            revoked_keys=revoked,
         )
     return Removal(user.get_username(), revoked)
 
 
 def personal_keys(user, organization):
-    """The user's personal keys in the organization that are not revoked yet.
-
-    Expired keys count: an admin could extend one, and it would work again."""
-    return (
-        ApiKey.objects.for_organization(organization)
-        .filter(created_by=user, kind=Kind.PERSONAL)
-        .unrevoked()
-    )
+    """The user's personal keys in the organization that are not revoked yet."""
+    return ApiKey.objects.for_organization(organization).personal_of(user)
 
 
 def end_sessions(user):

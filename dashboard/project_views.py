@@ -3,7 +3,7 @@ lives here, above the keys app, rather than in environments)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -11,20 +11,10 @@ from django.views.decorators.http import require_http_methods
 from dashboard.forms import EnvironmentTagsForm
 from environments.access import OrgRequest, membership_required
 from environments.forms import ArchiveForm, EnvironmentNameForm, ProjectForm
-from environments.models import Environment, Project, rename, set_tags
+from environments.models import set_tags
+from environments.views import project_for
 from keys.models import ApiKey, archive
-
-
-def project_for(request: OrgRequest, slug):
-    projects = Project.objects.for_organization(request.membership.organization)
-    return get_object_or_404(projects, slug=slug)
-
-
-def environment_for(request: OrgRequest, project_slug, environment_slug):
-    environments = Environment.objects.for_organization(request.membership.organization)
-    return get_object_or_404(
-        environments.select_related("project"), project__slug=project_slug, slug=environment_slug
-    )
+from keys.views import environment_for
 
 
 def refuse_archived(target):
@@ -32,9 +22,20 @@ def refuse_archived(target):
         raise PermissionDenied(f"{target.name} is archived: it cannot change any more.")
 
 
-def render_rename(request, target, form, status=200):
+def rename_page(request: OrgRequest, form, done_url):
+    """Rename `form.renaming` (a project or an environment), then go to `done_url`."""
+    target = form.renaming
+    if request.method == "POST" and form.is_valid():
+        form.rename(by=request.user, request=request)
+        messages.success(
+            request, f"{target._meta.verbose_name.capitalize()} renamed to {target.name}."
+        )
+        return redirect(done_url)
     return TemplateResponse(
-        request, "dashboard/rename.html", {"target": target, "form": form}, status=status
+        request,
+        "dashboard/rename.html",
+        {"target": target, "form": form},
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -47,13 +48,8 @@ def project_rename(request: OrgRequest, slug):
         request.POST if request.method == "POST" else None,
         organization=request.membership.organization,
         renaming=project,
-        initial={"name": project.name},
     )
-    if request.method == "POST" and form.is_valid():
-        rename(target=project, name=form.cleaned_data["name"], by=request.user, request=request)
-        messages.success(request, f"Project renamed to {project.name}.")
-        return redirect("environments:project", project.slug)
-    return render_rename(request, project, form, 422 if request.method == "POST" else 200)
+    return rename_page(request, form, reverse("environments:project", args=[project.slug]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,13 +61,9 @@ def environment_rename(request: OrgRequest, project_slug, environment_slug):
         request.POST if request.method == "POST" else None,
         project=environment.project,
         renaming=environment,
-        initial={"name": environment.name},
     )
-    if request.method == "POST" and form.is_valid():
-        rename(target=environment, name=form.cleaned_data["name"], by=request.user, request=request)
-        messages.success(request, f"Environment renamed to {environment.name}.")
-        return redirect("keys:environment", project_slug, environment_slug)
-    return render_rename(request, environment, form, 422 if request.method == "POST" else 200)
+    done = reverse("keys:environment", args=[project_slug, environment_slug])
+    return rename_page(request, form, done)
 
 
 @require_http_methods(["GET", "POST"])

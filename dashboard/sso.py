@@ -23,10 +23,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 
-from audit.chain import record
 from audit.models import Action
 from dashboard.accounts import provider_details, record_for_user
-from environments.models import Membership, Organization, Role
+from environments.models import Organization, Role, add_membership
 
 # A newcomer by email domain gets the least a role may do; an admin promotes them.
 JOINED_ROLE = Role.VIEWER
@@ -57,20 +56,15 @@ def join_by_email_domain(*, user, sociallogin, request):
     record the sign-up (and each joining) in the chains of the account."""
     details = provider_details(sociallogin)
     for organization, email in organizations_to_join(sociallogin):
-        Membership.objects.create(organization=organization, user=user, role=JOINED_ROLE)
-        record(
-            action=Action.MEMBER_ADDED,
+        add_membership(
             organization=organization,
-            actor=user,
-            target=user,
+            user=user,
+            role=JOINED_ROLE,
+            by=user,
             request=request,
-            metadata={
-                "username": user.get_username(),
-                "role": JOINED_ROLE,
-                "account": "single sign-on",
-                "email_domain": email.rpartition("@")[2].lower(),
-                **details,
-            },
+            account="single sign-on",
+            email_domain=email.rpartition("@")[2].lower(),
+            **details,
         )
     record_for_user(request, user, Action.SIGN_UP, target=user, metadata=details)
 

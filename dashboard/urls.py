@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from dashboard import member_views, project_views, views
+from environments.urls import ENVIRONMENT, PROJECT
 
 app_name = "dashboard"
 urlpatterns = [
@@ -25,23 +26,11 @@ urlpatterns = [
     path("quickstart/project/", views.quickstart_project, name="quickstart_project"),
     path("quickstart/environment/", views.quickstart_environment, name="quickstart_environment"),
     path("settings/", views.organization_settings, name="settings"),
-    path("projects/<slug:slug>/rename/", project_views.project_rename, name="project_rename"),
-    path("projects/<slug:slug>/archive/", project_views.project_archive, name="project_archive"),
-    path(
-        "projects/<slug:project_slug>/environments/<slug:environment_slug>/rename/",
-        project_views.environment_rename,
-        name="environment_rename",
-    ),
-    path(
-        "projects/<slug:project_slug>/environments/<slug:environment_slug>/tags/",
-        project_views.environment_tags,
-        name="environment_tags",
-    ),
-    path(
-        "projects/<slug:project_slug>/environments/<slug:environment_slug>/archive/",
-        project_views.environment_archive,
-        name="environment_archive",
-    ),
+    path(f"{PROJECT}rename/", project_views.project_rename, name="project_rename"),
+    path(f"{PROJECT}archive/", project_views.project_archive, name="project_archive"),
+    path(f"{ENVIRONMENT}rename/", project_views.environment_rename, name="environment_rename"),
+    path(f"{ENVIRONMENT}tags/", project_views.environment_tags, name="environment_tags"),
+    path(f"{ENVIRONMENT}archive/", project_views.environment_archive, name="environment_archive"),
     path("members/", member_views.member_list, name="members"),
     path("members/new/", member_views.member_add, name="member_add"),
     path("members/<int:membership_id>/role/", member_views.member_role, name="member_role"),

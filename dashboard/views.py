@@ -21,7 +21,7 @@ from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
 from environments.access import OrgRequest, membership_required, recent_sign_in_required
 from environments.forms import EnvironmentForm, ProjectForm
-from environments.models import create_environment, create_project, update_organization
+from environments.models import update_organization
 from keys.models import ApiKey
 from keys.snippets import first_request
 from keys.views import hygiene, verify_url
@@ -168,12 +168,7 @@ def quickstart_project(request: OrgRequest):
     form = ProjectForm(request.POST, organization=request.membership.organization)
     if not form.is_valid():
         return render_quickstart(request, project_form=form, status=422)
-    create_project(
-        organization=request.membership.organization,
-        name=form.cleaned_data["name"],
-        by=request.user,
-        request=request,
-    )
+    form.create(by=request.user, request=request)
     return render_quickstart(request) if request.htmx else redirect("dashboard:quickstart")
 
 
@@ -187,11 +182,5 @@ def quickstart_environment(request: OrgRequest):
         if project is None:
             form.add_error(None, "Create a project first.")
         return render_quickstart(request, environment_form=form, status=422)
-    create_environment(
-        project=project,
-        name=form.cleaned_data["name"],
-        is_production=form.cleaned_data["is_production"],
-        by=request.user,
-        request=request,
-    )
+    form.create(by=request.user, request=request)
     return render_quickstart(request) if request.htmx else redirect("dashboard:quickstart")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
@@ -45,6 +46,11 @@ def load_membership(request, *, remember=True):
     memberships = list(Membership.objects.for_user(request.user).order_by("created_at", "id"))
     request.memberships = memberships
     return current_membership(request, memberships, remember=remember)
+
+
+def go(request, url):
+    """Leave the page: htmx follows a client redirect, a plain request a 302."""
+    return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
 
 
 def membership_required(view=None, *, allow=None):

@@ -1,19 +1,32 @@
 from django import forms
 
-from environments.models import Environment, Project
+from environments.models import Environment, Project, create_environment, create_project, rename
 from keys.forms import TextField
-
-
-def first_other(taken, renaming):
-    """The first of `taken` that is not the row being renamed (its own name is not taken)."""
-    return (taken.exclude(pk=renaming.pk) if renaming is not None else taken).first()
 
 
 def duplicate(message):
     return forms.ValidationError(f"{message}: choose another name.", code="duplicate")
 
 
-class ProjectForm(forms.ModelForm):
+class NameForm(forms.ModelForm):
+    """A new project's or environment's name, or a new name for `renaming`: unique where it
+    lives, and its own name is not taken."""
+
+    def __init__(self, *args, renaming=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.renaming = renaming
+        if renaming is not None:
+            self.initial.setdefault("name", renaming.name)
+
+    def clash(self, taken):
+        """The first of `taken` (the rows with a name like this one) that is not `renaming`."""
+        return (taken.exclude(pk=self.renaming.pk) if self.renaming is not None else taken).first()
+
+    def rename(self, *, by, request=None):
+        rename(target=self.renaming, name=self.cleaned_data["name"], by=by, request=request)
+
+
+class ProjectForm(NameForm):
     """A project's name, unique in its organization."""
 
     class Meta:
@@ -23,21 +36,23 @@ class ProjectForm(forms.ModelForm):
         labels = {"name": "Project name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
 
-    def __init__(self, *args, organization, renaming=None, **kwargs):
-        """`renaming`: the project whose name this is (its own name is not taken)."""
+    def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.renaming = renaming
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        taken = Project.objects.for_organization(self.organization).named(name)
-        if clash := first_other(taken, self.renaming):
+        if clash := self.clash(Project.objects.for_organization(self.organization).named(name)):
             raise duplicate(f"A project called “{clash.name}” already exists")
         return name
 
+    def create(self, *, by, request=None):
+        return create_project(
+            organization=self.organization, name=self.cleaned_data["name"], by=by, request=request
+        )
 
-class EnvironmentForm(forms.ModelForm):
+
+class EnvironmentForm(NameForm):
     """An environment's name, unique in its project (when there is one yet)."""
 
     class Meta:
@@ -48,19 +63,26 @@ class EnvironmentForm(forms.ModelForm):
         help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
 
-    def __init__(self, *args, project, renaming=None, **kwargs):
+    def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        self.renaming = renaming
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if self.project is None:
             return name
-        taken = self.project.environments.named(name)
-        if clash := first_other(taken, self.renaming):
+        if clash := self.clash(self.project.environments.named(name)):
             raise duplicate(f"{self.project.name} already has an environment called “{clash.name}”")
         return name
+
+    def create(self, *, by, request=None):
+        return create_environment(
+            project=self.project,
+            name=self.cleaned_data["name"],
+            is_production=self.cleaned_data["is_production"],
+            by=by,
+            request=request,
+        )
 
 
 class EnvironmentNameForm(EnvironmentForm):

@@ -163,6 +163,49 @@ class Membership(models.Model):
     def is_admin(self):
         return self.role == Role.ADMIN
 
+    @property
+    def is_last_admin(self):
+        """The organization's only admin, whom it cannot lose (dashboard/members.py)."""
+        admins = Membership.objects.for_organization(self.organization_id).admins()
+        return self.is_admin and not admins.exclude(pk=self.pk).exists()
+
+    def record_event(self, action, *, by, request=None, **metadata):
+        """Record `action` on this membership in its organization's chain, naming the member."""
+        return record(
+            action=action,
+            organization=self.organization,
+            actor=by,
+            target=self.user,
+            request=request,
+            metadata={"username": self.user.get_username(), **metadata},
+        )
+
+
+def add_membership(*, organization, user, role, by, request=None, **metadata):
+    """Make `user` a member of `organization` with `role`, recorded (`metadata`: how they came)."""
+    membership = Membership.objects.create(organization=organization, user=user, role=role)
+    membership.record_event(Action.MEMBER_ADDED, by=by, request=request, role=role, **metadata)
+    return membership
+
+
+class Archivable(models.Model):
+    """Who made a project or an environment, and its archiving: archived, it is hidden from
+    lists and closed to new keys, every record kept (keys/models.py `archive` revokes the keys
+    inside)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    archived_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
 
 class ProjectQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -179,24 +222,18 @@ class ProjectQuerySet(models.QuerySet):
         """Not archived."""
         return self.filter(archived_at__isnull=True)
 
+    def with_environments_in_use(self):
+        """With each project's `environments` fetched at once, the archived ones left out."""
+        in_use = Environment.objects.filter(archived_at__isnull=True)
+        return self.prefetch_related(models.Prefetch("environments", queryset=in_use))
 
-class Project(models.Model):
+
+class Project(Archivable):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="projects"
     )
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
-    # `archive_project` revokes the keys inside).
-    archived_at = models.DateTimeField(null=True, blank=True)
-    archived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -212,6 +249,11 @@ class Project(models.Model):
     @property
     def is_archived(self):
         return self.archived_at is not None
+
+    @property
+    def audit_scope(self):
+        """Where an event about this project stands in the log (`audit.chain.record`'s keywords)."""
+        return {"organization": self.organization_id, "project": self}
 
 
 class EnvironmentQuerySet(models.QuerySet):
@@ -230,7 +272,7 @@ class EnvironmentQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True, project__archived_at__isnull=True)
 
 
-class Environment(models.Model):
+class Environment(Archivable):
     DEFAULT_RATE_LIMIT = 600  # requests per key per minute, unless the key says otherwise
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="environments")
@@ -238,17 +280,6 @@ class Environment(models.Model):
     slug = models.SlugField(max_length=50)
     is_production = models.BooleanField(default=False)
     default_rate_limit = models.PositiveIntegerField(default=DEFAULT_RATE_LIMIT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Archived: hidden from lists and closed to new keys, every record kept (keys/models.py
-    # `archive_project` revokes the keys inside).
-    archived_at = models.DateTimeField(null=True, blank=True)
-    archived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    archived_reason = models.CharField(max_length=500, blank=True)
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -268,6 +299,15 @@ class Environment(models.Model):
     @property
     def is_archived(self):
         return self.archived_at is not None or self.project.archived_at is not None
+
+    @property
+    def audit_scope(self):
+        """Where an event about this environment (or a key in it) stands in the log."""
+        return {
+            "organization": self.project.organization_id,
+            "project": self.project,
+            "environment": self,
+        }
 
     @property
     def key_tag(self):
@@ -314,13 +354,11 @@ def set_tags(*, environment, tags, by, request=None):
         )
         record(
             action=Action.ENVIRONMENT_TAGS_CHANGED,
-            organization=environment.project.organization_id,
             actor=by,
             target=environment,
-            project=environment.project,
-            environment=environment,
             request=request,
             metadata={"before": before, "after": tags},
+            **environment.audit_scope,
         )
     return True
 
@@ -352,11 +390,10 @@ def create_project(*, organization, name, by, request=None):
         )
         record(
             action=Action.PROJECT_CREATED,
-            organization=organization,
             actor=by,
             target=project,
-            project=project,
             request=request,
+            **project.audit_scope,
         )
     return project
 
@@ -372,31 +409,27 @@ def create_environment(*, project, name, is_production=False, by, request=None):
         )
         record(
             action=Action.ENVIRONMENT_CREATED,
-            organization=project.organization_id,
             actor=by,
             target=environment,
-            project=project,
-            environment=environment,
             request=request,
             metadata={"is_production": is_production},
+            **environment.audit_scope,
         )
     return environment
 
 
 def rename(*, target, name, by, request=None):
     """Rename a project or an environment (its slug, in URLs and in verify answers, stays)."""
-    project = target if isinstance(target, Project) else target.project
+    renamed = Action.PROJECT_RENAMED if isinstance(target, Project) else Action.ENVIRONMENT_RENAMED
     with transaction.atomic():
         before = target.name
         target.name = name
         target.save(update_fields=["name"])
         record(
-            action=Action.PROJECT_RENAMED if target is project else Action.ENVIRONMENT_RENAMED,
-            organization=project.organization_id,
+            action=renamed,
             actor=by,
             target=target,
-            project=project,
-            environment=None if target is project else target,
             request=request,
             metadata={"before": {"name": before}, "after": {"name": name}},
+            **target.audit_scope,
         )

@@ -5,20 +5,13 @@ organization's project answers 404.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from environments.access import SESSION_KEY, OrgRequest, membership_required
 from environments.forms import EnvironmentForm, ProjectForm, SwitchOrganizationForm
-from environments.models import (
-    Environment,
-    Membership,
-    Project,
-    create_environment,
-    create_project,
-)
+from environments.models import Membership, Project
 
 
 def project_for(request: OrgRequest, slug):
@@ -30,35 +23,24 @@ def project_for(request: OrgRequest, slug):
 @require_http_methods(["GET", "POST"])
 @membership_required
 def project_list(request: OrgRequest):
+    """The organization's projects in use, and `Create project` for those who may."""
     organization = request.membership.organization
     # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
     form = ProjectForm(
         request.POST if request.method == "POST" else None, organization=organization
     )
-    status = 200
     if request.method == "POST":
         if not request.membership.can_create_projects:
             raise PermissionDenied("Viewers cannot create projects.")
         if form.is_valid():
-            project = create_project(
-                organization=organization,
-                name=form.cleaned_data["name"],
-                by=request.user,
-                request=request,
-            )
+            project = form.create(by=request.user, request=request)
             return redirect("environments:project", project.slug)
-        status = 422
-    in_use = Environment.objects.filter(archived_at__isnull=True)
-    projects = (
-        Project.objects.for_organization(organization)
-        .in_use()
-        .prefetch_related(Prefetch("environments", queryset=in_use))
-    )
+    projects = Project.objects.for_organization(organization).in_use().with_environments_in_use()
     return TemplateResponse(
         request,
         "environments/project_list.html",
         {"projects": projects, "form": form},
-        status=status,
+        status=422 if form.errors else 200,
     )
 
 
@@ -85,13 +67,7 @@ def environment_create(request: OrgRequest, slug):
         raise PermissionDenied(f"{project} is archived: it takes no new environments.")
     form = EnvironmentForm(request.POST, project=project)
     if form.is_valid():
-        environment = create_environment(
-            project=project,
-            name=form.cleaned_data["name"],
-            is_production=form.cleaned_data["is_production"],
-            by=request.user,
-            request=request,
-        )
+        environment = form.create(by=request.user, request=request)
         return redirect("keys:environment", project.slug, environment.slug)
     return TemplateResponse(
         request,

@@ -322,17 +322,20 @@ KEY_LINKS = {
 }
 
 
-def links(status):
-    return {"responses": {status: {"links": KEY_LINKS}}}
+def key_operation(method, path, *, summary, status=200, out=KeyOut, errors=None):
+    """A `/v1/api-keys` operation that answers one key (`out`, with `status`): called with a
+    `manage` key, and linked to what can be done with the key next."""
+    return api.api_operation(
+        [method],
+        path,
+        response={status: out, **(errors or {}), **MANAGE_ERRORS},
+        auth=manage,
+        summary=summary,
+        openapi_extra={"responses": {status: {"links": KEY_LINKS}}},
+    )
 
 
-@api.post(
-    "/api-keys",
-    response={201: KeyCreatedOut, **MANAGE_ERRORS},
-    auth=manage,
-    summary="Create",
-    openapi_extra=links(201),
-)
+@key_operation("POST", "/api-keys", status=201, out=KeyCreatedOut, summary="Create")
 def create_key(request, body: KeyIn):
     caller = calling_key(request)
     # Unless told otherwise, a new key inherits the caller's expiry and networks.
@@ -387,24 +390,12 @@ def list_keys(request, query: Query[PageQuery]):
     return {"items": [KeyOut.of(k) for k in page], "next_cursor": cursor}
 
 
-@api.get(
-    "/api-keys/{key_id}",
-    response={200: KeyOut, **MANAGE_ERRORS},
-    auth=manage,
-    summary="Get",
-    openapi_extra=links(200),
-)
+@key_operation("GET", "/api-keys/{key_id}", summary="Get")
 def get_key(request, key_id: str):
     return KeyOut.of(key_in_project(request, key_id))
 
 
-@api.patch(
-    "/api-keys/{key_id}",
-    response={200: KeyOut, **MANAGE_ERRORS},
-    auth=manage,
-    summary="Change",
-    openapi_extra=links(200),
-)
+@key_operation("PATCH", "/api-keys/{key_id}", summary="Change")
 def patch_key(request, key_id: str, body: KeyChanges):
     key = key_in_project(request, key_id)
     sent = body.model_dump(exclude_unset=True)
@@ -433,12 +424,13 @@ def patch_key(request, key_id: str, body: KeyChanges):
 
 # Rotate's and revoke's optional bodies are `Body[X] = None` (hence the type: ignore): ninja
 # then documents an optional X, where `X | None` adds a `null` generated clients cannot call.
-@api.post(
+@key_operation(
+    "POST",
     "/api-keys/{key_id}/rotate",
-    response={201: KeyCreatedOut, 409: ErrorOut, **MANAGE_ERRORS},
-    auth=manage,
+    status=201,
+    out=KeyCreatedOut,
+    errors={409: ErrorOut},
     summary="Rotate",
-    openapi_extra=links(201),
 )
 def rotate_key(request, key_id: str, body: Body[RotateIn] = None):  # type: ignore[assignment]
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""

@@ -20,18 +20,15 @@ def note_refusal(key_pk: int, status: int, code: str) -> None:
     if not refusals:
         return
     key = ApiKey.objects.select_related("environment__project").get(pk=key_pk)
-    environment = key.environment
     with transaction.atomic():
         record(
             action=Action.KEY_REFUSALS,
-            organization=environment.project.organization_id,
             target=key,
-            project=environment.project_id,
-            environment=environment,
             metadata={
                 "hint": key.hint,
                 "refusals": refusals,
                 "window_seconds": settings.BURST_WINDOW,
                 "last": {"status": status, "code": code},
             },
+            **key.environment.audit_scope,
         )

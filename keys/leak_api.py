@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 
 from audit.requests import client_ip
 from keys.counters import counters
-from keys.leaks import known_keys, revoke_leaked, revoke_leaked_key
+from keys.leaks import revoke_leaked, revoke_reported_by_github
 from keys.schemas import ErrorOut
 from keys.secret_scanning import KeysUnavailable, signature_holds
 from keys.verification import Refusal
@@ -29,6 +29,15 @@ class TokenLabelOut(Schema):
     token_hash: str
     token_type: str
     label: Literal["true_positive", "false_positive"]
+
+    @staticmethod
+    def of(report, *, is_key):
+        """GitHub's answer for one reported token: its hash (never the token) and its label."""
+        return {
+            "token_hash": hashlib.sha256(report["token"].encode()).hexdigest(),
+            "token_type": report["type"],
+            "label": "true_positive" if is_key else "false_positive",
+        }
 
 
 MAX_CREDENTIALS = 100
@@ -118,6 +127,26 @@ def revoke_credentials(request):
     return Status(202, {"received": len(credentials)})
 
 
+def check_github_signature(request, body):
+    """Refuse a body unless it is signed by a key GitHub lists (401; 503 while the list cannot
+    be fetched)."""
+    try:
+        signed = signature_holds(
+            body,
+            request.headers.get("Github-Public-Key-Identifier", ""),
+            request.headers.get("Github-Public-Key-Signature", ""),
+        )
+    except KeysUnavailable:
+        raise Refusal(
+            503,
+            "service_unavailable",
+            "The secret scanning public keys cannot be fetched; try again later.",
+            {"Retry-After": "60"},
+        ) from None
+    if not signed:
+        raise Refusal(401, "invalid_signature", "The report's signature does not verify.")
+
+
 def github_reports(data):
     """The report's items, or a 400 when it is not GitHub's format."""
     if (
@@ -158,42 +187,7 @@ def github_secret_scanning(request):
 
     Nothing is read from the body before its signature holds."""
     body = read_body(request, GITHUB_BODY_LIMIT)
-    try:
-        signed = signature_holds(
-            body,
-            request.headers.get("Github-Public-Key-Identifier", ""),
-            request.headers.get("Github-Public-Key-Signature", ""),
-        )
-    except KeysUnavailable:
-        raise Refusal(
-            503,
-            "service_unavailable",
-            "The secret scanning public keys cannot be fetched; try again later.",
-            {"Retry-After": "60"},
-        ) from None
-    if not signed:
-        raise Refusal(401, "invalid_signature", "The report's signature does not verify.")
+    check_github_signature(request, body)
     reports = github_reports(parse_json(body))
-    keys = known_keys([r["token"] for r in reports])
-    for report in reports:
-        if report["token"] in keys:
-            url = report["url"][:500]
-            revoke_leaked_key(
-                key=keys[report["token"]],
-                source=f"github secret scanning ({report['source'][:50]})",
-                reason=f"reported leaked by GitHub secret scanning: {url}",
-                reporter="GitHub secret scanning",
-                where=url,
-                request=request,
-            )
-    return Status(
-        200,
-        [
-            {
-                "token_hash": hashlib.sha256(r["token"].encode()).hexdigest(),
-                "token_type": r["type"],
-                "label": "true_positive" if r["token"] in keys else "false_positive",
-            }
-            for r in reports
-        ],
-    )
+    keys = revoke_reported_by_github(reports, request=request)
+    return Status(200, [TokenLabelOut.of(r, is_key=r["token"] in keys) for r in reports])

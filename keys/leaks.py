@@ -37,6 +37,25 @@ def revoke_leaked(*, plaintexts, **report):
     return [key for key in known_keys(plaintexts).values() if revoke_leaked_key(key=key, **report)]
 
 
+def revoke_reported_by_github(reports, *, request=None):
+    """Revoke the keys of this deployment among the tokens of GitHub's secret scanning
+    `reports`, each with the URL it was found at; returns {token: key} of every reported token
+    that is a key, revoked now or before."""
+    keys = known_keys([report["token"] for report in reports])
+    for report in reports:
+        if report["token"] in keys:
+            url = report["url"][:500]
+            revoke_leaked_key(
+                key=keys[report["token"]],
+                source=f"github secret scanning ({report['source'][:50]})",
+                reason=f"reported leaked by GitHub secret scanning: {url}",
+                reporter="GitHub secret scanning",
+                where=url,
+                request=request,
+            )
+    return keys
+
+
 def revoke_leaked_key(
     *, key, source, reason=LEAKED_REASON, by=None, reporter=None, request=None, where=""
 ):
@@ -49,14 +68,10 @@ def revoke_leaked_key(
         now = timezone.now()
         if not key.revoke(by=_user(by), reason=reason, at=now):
             return False
-        environment = key.environment
         record(
             action=Action.KEY_LEAKED,
-            organization=environment.project.organization_id,
             actor=by if by is not None else getattr(request, "user", None),
             target=key,
-            project=environment.project_id,
-            environment=environment,
             request=request,
             actor_name=reporter,
             metadata={
@@ -66,5 +81,6 @@ def revoke_leaked_key(
                 "reason": reason,
                 "effective_at": now.isoformat(),
             },
+            **key.environment.audit_scope,
         )
     return True

@@ -2,9 +2,12 @@
 
 Every rule of a key's life is here, once: its states (`status`, `is_usable`, `is_rotatable`,
 and the QuerySet's `active`, `expired`, `revoked`, `unrevoked`), its use and expiry
-(`never_used`, `unused_since`, `expiring_within`, `clean_expiry`, `expiry_in`), what a caller
-may give a key (`check_may_issue`), and the keyword-only functions that issue, change, rotate
-and revoke a key with its audit event in one transaction.
+(`never_used`, `unused_since`, `expiring_within`, `clean_expiry`, `expiry_in`, the lifetime
+limit `check_lifetime`), what a caller may give a key (`check_may_issue`), the keyword-only
+functions that issue, change, rotate, revoke and archive keys with their audit events in one
+transaction, what becomes of a personal key when its owner leaves or changes role
+(`owner_removed`, `owner_role_changed`), and the events its expiry brings (`record_expiry`,
+`announce_expiry`, run by keys/scheduled.py).
 """
 
 import ipaddress
@@ -137,6 +140,11 @@ def q_expiring_within(period, *, now):
 
 def q_without_expiry():
     return models.Q(expires_at__isnull=True)
+
+
+def q_not_announced(days):
+    """Not yet told it expires within `days` days (nor within fewer)."""
+    return models.Q(expiry_notice__isnull=True) | models.Q(expiry_notice__gt=days)
 
 
 class LifetimeTooLong(ValueError):
@@ -281,6 +289,30 @@ class ApiKeyQuerySet(models.QuerySet):
 
     def with_related(self):
         return self.select_related("environment__project", "created_by")
+
+    def locked(self):
+        """Each key's row locked, all at once and in one order: a writer takes the rows of the
+        keys it changes before the audit chain's head (each change updates, then records), so
+        a concurrent change of one of them never waits on the head while holding its row."""
+        return self.with_related().select_for_update(of=("self",)).order_by("pk")
+
+    def personal_of(self, user):
+        """`user`'s personal keys not revoked yet: what their owner's leaving or demotion acts
+        on (expired ones too: an admin could extend one, and it would work again)."""
+        return self.filter(created_by=user, kind=Kind.PERSONAL).unrevoked()
+
+    # The scheduled events ask with the time they run at (keys/scheduled.py).
+    def to_announce(self, days, *, now):
+        """Keys to tell, once, that they expire within `days` days."""
+        return (
+            self.exclude(revoked_at__lte=now)
+            .filter(q_expiring_within(timedelta(days=days), now=now), q_not_announced(days))
+            .select_related("environment__project")
+        )
+
+    def expired_unrecorded(self, *, now):
+        """Expired keys whose expiry is not recorded yet."""
+        return self.exclude(revoked_at__lte=now).filter(expires_at__lte=now, expiry_recorded=False)
 
     def matching(self, plaintext):
         """The key (if any) whose digest this plaintext has, under any configured secret."""
@@ -545,22 +577,36 @@ class KeyUsage(models.Model):
 
 
 def record_expiry(key_pk, request=None):
-    """Record, once, that an expired key was presented and refused."""
+    """Record, once, that a key has expired (when it is presented and refused, or when the
+    scheduled events find it)."""
     with transaction.atomic():
         if not ApiKey.objects.filter(pk=key_pk, expiry_recorded=False).update(expiry_recorded=True):
             return
         key = ApiKey.objects.select_related("environment__project").get(pk=key_pk)
-        environment = key.environment
-        record(
-            action=Action.KEY_EXPIRED,
-            organization=environment.project.organization_id,
-            actor=None,
-            target=key,
-            project=environment.project_id,
-            environment=environment,
-            request=request,
-            metadata={"hint": key.hint, "expired_at": key.expires_at.isoformat()},
+        _record(
+            key, Action.KEY_EXPIRED, by=None, request=request, expired_at=key.expires_at.isoformat()
         )
+
+
+# `key_expiring` is recorded this many days ahead, nearest first: a key already inside a day
+# gets that notice alone, not both.
+EXPIRY_NOTICES = (1, 7)
+
+
+def announce_expiry(key, days):
+    """Record, once, that `key` expires within `days` days; False if that is told already."""
+    with transaction.atomic():
+        if not ApiKey.objects.filter(q_not_announced(days), pk=key.pk).update(expiry_notice=days):
+            return False
+        _record(
+            key,
+            Action.KEY_EXPIRING,
+            by=None,
+            request=None,
+            days_ahead=days,
+            expires_at=key.expires_at.isoformat(),
+        )
+    return True
 
 
 def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **fields):
@@ -591,16 +637,13 @@ def _user(actor):
 
 
 def _record(key, action, *, by, request, **metadata):
-    environment = key.environment
     record(
         action=action,
-        organization=environment.project.organization_id,
         actor=by,
         target=key,
-        project=environment.project_id,
-        environment=environment,
         request=request,
         metadata={"hint": key.hint, **metadata},
+        **key.environment.audit_scope,
     )
 
 
@@ -620,6 +663,46 @@ def revoke_api_key(*, key, by, reason, request=None, at=None):
             effective_at=key.revoked_at.isoformat(),
         )
     return True
+
+
+def revoke_keys(keys, *, by, reason, request=None):
+    """Revoke the keys of the queryset `keys` (locked first: see `locked`), each recorded;
+    returns the public ids of those revoked."""
+    return [
+        key.public_id
+        for key in keys.locked()
+        if revoke_api_key(key=key, by=by, reason=reason, request=request)
+    ]
+
+
+# A personal key is its owner's (DESIGN.md section 2): it cannot outlast their membership, nor
+# keep what their role no longer lets them give. Service keys belong to the organization (the
+# services that run on them) and stay.
+OWNER_REMOVED = "member removed"
+
+
+def owner_removed(*, user, organization, by, request=None):
+    """`user` has left `organization`: their personal keys there are revoked. Returns the
+    public ids revoked."""
+    keys = ApiKey.objects.for_organization(organization).personal_of(user)
+    return revoke_keys(keys, by=by, reason=OWNER_REMOVED, request=request)
+
+
+def owner_role_changed(membership, *, by, request=None):
+    """The member's personal keys follow their new role down, so a demotion holds for the API
+    too: a role that creates no keys (viewer) loses them, one that may not grant `manage`
+    (member) loses that permission from them. Returns (ids revoked, ids that lost manage)."""
+    keys = ApiKey.objects.for_organization(membership.organization_id).personal_of(membership.user)
+    if not membership.can_create_keys:
+        reason = f"owner's role changed to {membership.role}"
+        return revoke_keys(keys, by=by, reason=reason, request=request), []
+    if membership.can_grant_manage:
+        return [], []
+    narrowed = []
+    for key in keys.filter(can_manage=True).locked():
+        update_api_key(key=key, by=by, changes={"can_manage": False}, request=request)
+        narrowed.append(key.public_id)
+    return [], narrowed
 
 
 class NotRotatable(Exception):
@@ -730,7 +813,6 @@ def archive(*, target, by, reason, request=None):
     from environments.models import Project  # keys → environments: the allowed direction
 
     is_project = isinstance(target, Project)
-    project = target if is_project else target.project
     model = type(target)
     with transaction.atomic():
         # Locked, so two archivists do not both revoke and record.
@@ -742,22 +824,17 @@ def archive(*, target, by, reason, request=None):
             archived_at=now, archived_by=_user(by), archived_reason=reason
         )
         target.refresh_from_db(fields=["archived_at", "archived_by", "archived_reason"])
-        scope = {"environment__project": project} if is_project else {"environment": target}
-        keys = ApiKey.objects.filter(**scope).exclude(revoked_at__lte=now).with_related()
+        scope = {"environment__project": target} if is_project else {"environment": target}
+        keys = ApiKey.objects.filter(**scope).exclude(revoked_at__lte=now)
         kind = "project" if is_project else "environment"
-        revoked = 0
-        for key in keys:
-            revoked += revoke_api_key(
-                key=key, by=by, reason=f"{kind} {target.name} archived: {reason}", request=request
-            )
+        reason_for_keys = f"{kind} {target.name} archived: {reason}"
+        revoked = len(revoke_keys(keys, by=by, reason=reason_for_keys, request=request))
         record(
             action=Action.PROJECT_ARCHIVED if is_project else Action.ENVIRONMENT_ARCHIVED,
-            organization=project.organization_id,
             actor=by,
             target=target,
-            project=project,
-            environment=None if is_project else target,
             request=request,
             metadata={"reason": reason, "keys_revoked": revoked},
+            **target.audit_scope,
         )
     return revoked

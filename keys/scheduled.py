@@ -5,52 +5,25 @@ twice, or on two workers, sends nothing twice."""
 
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
 from audit.chain import record_checkpoints
-from audit.models import Action
-from keys.models import ApiKey, _record, record_expiry
+from keys.models import EXPIRY_NOTICES, ApiKey, announce_expiry, record_expiry
 
-# Days ahead, nearest first: a key already inside a day gets that notice alone, not both.
-NOTICES = (1, 7)
 INTERVAL = timedelta(hours=1)
 
 
 def record_expiring(*, now):
-    recorded = 0
-    for days in NOTICES:
-        due = (
-            ApiKey.objects.exclude(revoked_at__lte=now)
-            .filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
-            .filter(Q(expiry_notice__isnull=True) | Q(expiry_notice__gt=days))
-            .select_related("environment__project")
-        )
-        for key in due:
-            with transaction.atomic():
-                pending = Q(expiry_notice__isnull=True) | Q(expiry_notice__gt=days)
-                if not ApiKey.objects.filter(pending, pk=key.pk).update(expiry_notice=days):
-                    continue
-                _record(
-                    key,
-                    Action.KEY_EXPIRING,
-                    by=None,
-                    request=None,
-                    days_ahead=days,
-                    expires_at=key.expires_at.isoformat(),
-                )
-                recorded += 1
-    return recorded
+    return sum(
+        announce_expiry(key, days)
+        for days in EXPIRY_NOTICES
+        for key in ApiKey.objects.to_announce(days, now=now)
+    )
 
 
 def record_expired(*, now):
-    expired = list(
-        ApiKey.objects.exclude(revoked_at__lte=now)
-        .filter(expires_at__lte=now, expiry_recorded=False)
-        .values_list("pk", flat=True)
-    )
+    expired = list(ApiKey.objects.expired_unrecorded(now=now).values_list("pk", flat=True))
     for pk in expired:
         record_expiry(pk)
     return len(expired)

@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from environments.urls import ENVIRONMENT
 from keys import playground, views
 from keys.tokens import PUBLIC_ID_RE
 
@@ -20,16 +21,8 @@ register_converter(KeyIdConverter, "key_id")
 
 app_name = "keys"
 urlpatterns = [
-    path(
-        "projects/<slug:project_slug>/environments/<slug:environment_slug>/keys/",
-        views.environment_keys,
-        name="environment",
-    ),
-    path(
-        "projects/<slug:project_slug>/environments/<slug:environment_slug>/keys/new/",
-        views.key_create,
-        name="create",
-    ),
+    path(f"{ENVIRONMENT}keys/", views.environment_keys, name="environment"),
+    path(f"{ENVIRONMENT}keys/new/", views.key_create, name="create"),
     path("keys/", views.key_admin, name="admin"),
     path("keys/new/", views.key_create, name="create_any"),
     path("keys/revoke/", views.key_revoke, name="revoke"),

@@ -15,12 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from audit.models import AuditEvent
 from environments.access import (
     OrgRequest,
     ask_for_a_recent_sign_in,
+    go,
     membership_required,
     recent_sign_in_required,
 )
@@ -208,12 +209,7 @@ def key_admin(request: OrgRequest):
     query = request.GET.copy()
     secret = request.POST.get("secret", "") if request.method == "POST" else query.get("q", "")
     if request.method == "POST" or tokens.is_well_formed(secret.strip()):
-        match = keys.matching(secret.strip()).first() if secret.strip() else None
-        query["q"] = match.public_id if match else ""
-        if match is None:
-            messages.info(request, "No key of this organization matches the pasted key.")
-        clean_url = f"{request.path}?{query.urlencode()}"
-        return HttpResponseClientRedirect(clean_url) if request.htmx else redirect(clean_url)
+        return to_pasted_key(request, keys, secret.strip(), query)
     form = KeyFilterForm(request.GET or None, organization=organization)
     keys = keys.filtered(**form.filters()).prefetch_related("environment__tags")
     total = keys.count()
@@ -232,6 +228,16 @@ def key_admin(request: OrgRequest):
             "hygiene": None if request.htmx else hygiene(request),
         },
     )
+
+
+def to_pasted_key(request: OrgRequest, keys, secret, query):
+    """The admin page again, searching for the pasted key by its public id: the key itself
+    stays in no URL."""
+    match = keys.matching(secret).first() if secret else None
+    query["q"] = match.public_id if match else ""
+    if match is None:
+        messages.info(request, "No key of this organization matches the pasted key.")
+    return go(request, f"{request.path}?{query.urlencode()}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -43,6 +43,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+def bearer(key, **headers):
+    """A test client's request keywords that send `key` as the bearer (and `headers`)."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
+
+
 class Client(django.test.Client):
     """`force_login` as a sign-in a moment ago: allauth keeps the time of each sign-in in the
     session, and sensitive actions ask for one under REAUTHENTICATION_TIMEOUT seconds old."""

@@ -109,18 +109,18 @@ function unlock(dialog, message) {
   for (const hint of dialog.querySelectorAll("[data-close-hint]")) hint.hidden = true;
 }
 
-async function copyToClipboard(input) {
+// Copy `text`. Non-secure origins (plain http on a LAN address) have no clipboard API, and a
+// browser may refuse it: then `select` selects the text on the page and the selection is copied.
+async function copyToClipboard(text, select) {
   if (navigator.clipboard && window.isSecureContext) {
     try {
-      await navigator.clipboard.writeText(input.value);
+      await navigator.clipboard.writeText(text);
       return true;
     } catch {
       // Permission refused: fall back to the selection below.
     }
   }
-  // Non-secure origins (plain http on a LAN address) have no clipboard API.
-  input.focus();
-  input.select();
+  select();
   try {
     return document.execCommand("copy");
   } catch {
@@ -128,17 +128,29 @@ async function copyToClipboard(input) {
   }
 }
 
+function selectField(input) {
+  input.focus();
+  input.select();
+}
+
+function selectContents(element) {
+  const range = document.createRange();
+  range.selectNodeContents(element);
+  const selection = window.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}
+
 document.addEventListener("click", async (event) => {
   const copy = event.target.closest("[data-copy]");
   if (copy) {
     const input = document.getElementById(copy.dataset.copy);
     const dialog = copy.closest("dialog");
-    if (await copyToClipboard(input)) {
+    if (await copyToClipboard(input.value, () => selectField(input))) {
       copy.textContent = "Copied";
       if (dialog) unlock(dialog, "Copied to the clipboard. You can close this now.");
     } else {
-      input.focus();
-      input.select();
+      selectField(input);
       const status = (dialog || document).querySelector("[data-copy-status]");
       if (status) status.textContent = "Copying failed: the text is selected, press Ctrl+C (⌘C) to copy it.";
     }
@@ -158,5 +170,21 @@ document.addEventListener("copy", (event) => {
   const dialog = input && input.closest("dialog[data-locked]");
   if (dialog && input.selectionStart === 0 && input.selectionEnd === input.value.length) {
     unlock(dialog, "Copied. You can close this now.");
+  }
+});
+
+// A snippet's copy button (templates/keys/snippets.html) copies its code. In the key-created
+// dialog it does not unlock `Close`: a snippet goes into a shell or a script to be run, not into
+// a safe store.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy-snippet]");
+  if (!button) return;
+  const code = document.getElementById(button.dataset.copySnippet);
+  const status = button.parentElement.querySelector("[role=status]");
+  const copied = await copyToClipboard(code.textContent, () => selectContents(code));
+  if (status) {
+    status.textContent = copied
+      ? "Copied to the clipboard."
+      : "Copying failed: the snippet is selected, press Ctrl+C (⌘C) to copy it.";
   }
 });

@@ -1,5 +1,5 @@
-// Tabs (WAI-ARIA tabs pattern) for the snippets, and their copy buttons. Without this file
-// every panel shows, each under its own title (templates/keys/snippets.html).
+// Tabs (WAI-ARIA tabs pattern) for the snippets; their copy buttons are keydesk.js's. Without
+// this file every panel shows, each under its own title (templates/keys/snippets.html).
 "use strict";
 
 // The tab chosen in each tab list (by id): the quickstart's steps are redrawn every few seconds
@@ -65,40 +65,4 @@ document.addEventListener("keydown", (event) => {
   if (!next) return;
   event.preventDefault();
   selectTab(next, true);
-});
-
-// A snippet's copy button copies its code. In the key-created dialog it does not unlock
-// `Close`: a snippet goes into a shell or a script to be run, not into a safe store.
-async function copyText(code) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(code.textContent);
-      return true;
-    } catch {
-      // Permission refused: fall back to the selection below.
-    }
-  }
-  const range = document.createRange();
-  range.selectNodeContents(code);
-  const selection = window.getSelection();
-  selection.removeAllRanges();
-  selection.addRange(range);
-  try {
-    return document.execCommand("copy");
-  } catch {
-    return false;
-  }
-}
-
-document.addEventListener("click", async (event) => {
-  const button = event.target.closest("[data-copy-snippet]");
-  if (!button) return;
-  const code = document.getElementById(button.dataset.copySnippet);
-  const status = button.parentElement.querySelector("[role=status]");
-  const copied = await copyText(code);
-  if (status) {
-    status.textContent = copied
-      ? "Copied to the clipboard."
-      : "Copying failed: the snippet is selected, press Ctrl+C (⌘C) to copy it.";
-  }
 });

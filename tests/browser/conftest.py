@@ -54,16 +54,37 @@ def base_url_live(page: Page, live_server, transactional_db, console):
     return live_server.url
 
 
+def only_the_expected_422(messages):
+    """problems(), less the one line Chromium logs for an intended 422 (a refused form)."""
+    return [
+        line
+        for line in problems(messages)
+        if not (line.startswith("error: Failed to load resource") and "422" in line)
+    ]
+
+
+def submit_sign_in(page: Page, base_url, username, password=PASSWORD):
+    """Send the sign-in form as `username`; what should follow is the caller's to expect."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def signed_in(page: Page, base_url, username) -> Page:
+    """`page` (of this test's context, or of one of its own) signed in as `username`."""
+    page.set_default_timeout(TIMEOUT_MS)
+    submit_sign_in(page, base_url, username)
+    expect(page.locator(".username")).to_have_text(username)
+    return page
+
+
 @pytest.fixture
 def sign_in(page: Page, base_url_live):
     """sign_in(user): signs `user` in through the form; returns the live server's URL."""
 
     def sign_in(user):
-        page.goto(f"{base_url_live}/accounts/login/")
-        page.get_by_label("Username").fill(user.get_username())
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator(".username")).to_have_text(user.get_username())
+        signed_in(page, base_url_live, user.get_username())
         return base_url_live
 
     return sign_in
@@ -85,6 +106,22 @@ def create_key(page: Page, name, *, write=False):
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog).to_contain_text("Store this private key securely")
     return dialog
+
+
+def copy_and_close(page: Page, dialog=None):
+    """Through the copy gate of the open secret dialog: `Copy`, then `Close`; it is gone."""
+    dialog = dialog or page.locator("dialog[data-modal][open]")
+    dialog.get_by_role("button", name="Copy").click()
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.locator("dialog[data-modal]")).to_have_count(0)
+
+
+def verify(page: Page, base_url, plaintext):
+    """(status, error code or None) of GET /v1/auth/verify with `plaintext` as the bearer."""
+    response = page.request.get(
+        f"{base_url}/v1/auth/verify", headers={"Authorization": f"Bearer {plaintext}"}
+    )
+    return response.status, (response.json().get("error") or {}).get("code")
 
 
 def in_html(page: Page, text):

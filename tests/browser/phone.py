@@ -1,9 +1,8 @@
 """A phone-sized browser context (390x844, touch, a mobile viewport), signed in."""
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import TIMEOUT_MS
-from tests.conftest import PASSWORD
+from tests.browser.conftest import signed_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -21,17 +20,6 @@ def phone_page(browser: Browser, base_url, user=None, **options) -> Page:
     page = context.new_page()
     if user is not None:
         signed_in(page, base_url, user.get_username())
-    return page
-
-
-def signed_in(page: Page, base_url, username) -> Page:
-    """`page` (of a context of a test's own) signed in as `username` through the form."""
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".username")).to_have_text(username)
     return page
 
 

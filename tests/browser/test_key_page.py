@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import problems
+from tests.browser.conftest import copy_and_close, problems
 
 pytestmark = pytest.mark.browser
 
@@ -15,12 +15,10 @@ def actions(page: Page):
     return page.locator("#key-page .toolbar .actions")
 
 
-def copy_and_close(page: Page):
+def copy_the_new_key(page: Page):
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog).to_contain_text("Store this private key securely")
-    dialog.get_by_role("button", name="Copy").click()
-    dialog.get_by_role("button", name="Close").click()
-    expect(page.locator("dialog[data-modal]")).to_have_count(0)
+    copy_and_close(page, dialog)
 
 
 def test_rotate_then_revoke_show_the_new_state_at_once(
@@ -38,7 +36,7 @@ def test_rotate_then_revoke_show_the_new_state_at_once(
     form = page.locator("dialog[data-modal][open]")
     form.get_by_label("Old key stops").select_option(label="In 1 hour")
     form.get_by_role("button", name="Rotate").click()
-    copy_and_close(page)
+    copy_the_new_key(page)
     expect(page.locator("#key-page .facts")).to_contain_text(
         re.compile(r"expires in 59\s+minutes \(rotated\)")
     )
@@ -66,7 +64,7 @@ def test_rotating_immediately_shows_the_key_revoked(page: Page, console, sign_in
     page.goto(f"{sign_in(alice)}/keys/{key.public_id}/")
     actions(page).get_by_role("button", name="Rotate").click()
     page.locator("dialog[data-modal][open]").get_by_role("button", name="Rotate").click()
-    copy_and_close(page)
+    copy_the_new_key(page)
     expect(page.locator("#key-page .facts .status")).to_have_text("revoked")
     expect(page.locator("#key-page").get_by_role("button")).to_have_count(0)
     expect(page.locator("#key-page").get_by_role("link", name="Edit")).to_have_count(0)

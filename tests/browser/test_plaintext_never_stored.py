@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 
 from keys.models import ApiKey
 from keys.tokens import KEY_RE
-from tests.conftest import PASSWORD
+from tests.browser.conftest import submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -102,10 +102,7 @@ def test_no_plaintext_key_outlives_its_creating_response(
     secrets = []
 
     # 1. Through the dashboard, in the browser.
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/projects/billing-api/environments/development/keys/")
     for name in ("browser one", "browser two"):
         page.get_by_role("button", name="New API Key").click()

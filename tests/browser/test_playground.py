@@ -7,9 +7,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey, revoke_api_key
-from tests.browser.conftest import problems
+from tests.browser.conftest import problems, submit_sign_in
 from tests.browser.phone import PHONE, page_width, phone_page
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -77,10 +76,7 @@ def test_it_works_without_javascript(browser, live_server, transactional_db, ali
     _, plaintext = api_key
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/playground/")
     send(page, plaintext)
     expect(page.locator("[data-status]")).to_have_text("200 OK")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from environments.models import Environment
-from tests.browser.conftest import KEY_PATTERN, in_html, problems
+from tests.browser.conftest import KEY_PATTERN, in_html, problems, submit_sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -126,10 +126,7 @@ def test_a_second_project_gets_a_thread_of_its_own(
 
 def test_the_demo_data_offers_development_for_a_first_key(page: Page, console, base_url_live):
     call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
-    page.goto(f"{base_url_live}/accounts/login/")
-    page.get_by_label("Username").fill("demo")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, base_url_live, "demo")
     expect(page).to_have_url(f"{base_url_live}/quickstart/")
     expect(step(page, "Create an environment")).to_contain_text("Environment development.")
     step(page, "Create an API key").get_by_text("New API Key", exact=True).click()

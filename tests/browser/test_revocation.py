@@ -7,34 +7,21 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey, Kind, issue_api_key
-from tests.browser.conftest import keys_tab_url, problems
-from tests.conftest import PASSWORD
+from tests.browser.conftest import (
+    keys_tab_url,
+    only_the_expected_422,
+    problems,
+    submit_sign_in,
+    verify,
+)
 
 pytestmark = pytest.mark.browser
 
 REVOKE_DIALOG = "dialog[data-modal][open]"
 
 
-def verify(page: Page, base_url, plaintext):
-    """(status, error code or None) of GET /v1/auth/verify with `plaintext` as the bearer."""
-    response = page.request.get(
-        f"{base_url}/v1/auth/verify", headers={"Authorization": f"Bearer {plaintext}"}
-    )
-    body = response.json()
-    return response.status, (body.get("error") or {}).get("code")
-
-
 def row(page: Page, key):
     return page.locator(f"tr[data-key-id='{key.public_id}']")
-
-
-def only_the_expected_422(messages):
-    """problems(), less the one line Chromium logs for an intended 422 (a refused form)."""
-    return [
-        line
-        for line in problems(messages)
-        if not (line.startswith("error: Failed to load resource") and "422" in line)
-    ]
 
 
 @pytest.fixture
@@ -261,10 +248,7 @@ def test_revocation_works_without_javascript(
     try:
         page = context.new_page()
         page.set_default_timeout(5_000)
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill("alice")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        submit_sign_in(page, live_server.url, "alice")
         page.goto(f"{live_server.url}/keys/")
         row(page, key).locator("input[type=checkbox]").check()
         page.get_by_role("button", name="Revoke selected").click()

@@ -9,17 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from keys.models import ApiKey
-from tests.browser.conftest import KEY_PATTERN, in_html, problems
+from tests.browser.conftest import KEY_PATTERN, copy_and_close, in_html, problems, verify
 
 pytestmark = pytest.mark.browser
-
-
-def verify(page: Page, base_url, plaintext):
-    """(status, error code or None) of GET /v1/auth/verify with `plaintext` as the bearer."""
-    response = page.request.get(
-        f"{base_url}/v1/auth/verify", headers={"Authorization": f"Bearer {plaintext}"}
-    )
-    return response.status, (response.json().get("error") or {}).get("code")
 
 
 def rotate(page: Page, old_key_stops):
@@ -33,12 +25,6 @@ def rotate(page: Page, old_key_stops):
     dialog = page.locator("dialog[data-modal][open]")
     expect(dialog).to_contain_text("Store this private key securely")
     return dialog
-
-
-def copy_and_close(page: Page, dialog):
-    dialog.get_by_role("button", name="Copy").click()
-    dialog.get_by_role("button", name="Close").click()
-    expect(page.locator("dialog[data-modal]")).to_have_count(0)
 
 
 def test_rotation_with_a_grace_window_then_immediately(

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from dashboard.members import add_member
 from environments.models import Organization, Role
 from keys.models import issue_api_key
-from tests.browser.conftest import problems
+from tests.browser.conftest import problems, submit_sign_in
 from tests.conftest import PASSWORD
 from tests.totp import fresh_totp, totp
 
@@ -43,20 +43,13 @@ def sign_out(page: Page):
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 
-def password_step(page: Page, base, username, password=PASSWORD):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-
-
 def test_an_authenticator_app_guards_the_sign_in(page: Page, console, sign_in, alice, acme):
     base = sign_in(alice)
     secret = activate_totp(page, base)
     assert Authenticator.objects.filter(user=alice, type="totp").exists()
     sign_out(page)
 
-    password_step(page, base, "alice")
+    submit_sign_in(page, base, "alice")
     code_field = page.get_by_label("Code")
     expect(code_field).to_be_visible()
     page.goto(f"{base}/projects/")  # no dashboard page before the code
@@ -85,7 +78,7 @@ def test_a_recovery_code_signs_in(page: Page, console, sign_in, alice, acme):
     assert code in codes  # shown on the page after activation
     sign_out(page)
 
-    password_step(page, base, "alice")
+    submit_sign_in(page, base, "alice")
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".username")).to_have_text("alice")
@@ -130,7 +123,7 @@ def test_a_stale_session_revokes_only_after_the_password(
 
 def test_a_new_member_chooses_a_password_first(page: Page, console, base_url_live, alice, acme):
     membership, one_time = add_member(organization=acme, username="dana", by=alice)
-    password_step(page, base_url_live, "dana", one_time)
+    submit_sign_in(page, base_url_live, "dana", one_time)
     expect(page).to_have_url(f"{base_url_live}/accounts/password/?next=%2F")
     expect(page.get_by_role("alert")).to_contain_text("one-time password")
     page.goto(f"{base_url_live}/projects/")  # anything else leads back here

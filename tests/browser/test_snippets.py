@@ -4,8 +4,7 @@ and in the key-created dialog a snippet copy that does not stand in for the key'
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import KEY_PATTERN, problems
-from tests.conftest import PASSWORD
+from tests.browser.conftest import KEY_PATTERN, problems, submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -62,10 +61,7 @@ def test_without_javascript_every_panel_shows(
 ):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    submit_sign_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/quickstart/")
     expect(page.get_by_role("tablist")).to_have_count(0)
     for title in ("curl", "Python", "Node"):

@@ -6,13 +6,9 @@ from playwright.sync_api import Page, expect
 
 from environments.models import Environment, Project
 from keys.models import issue_api_key
-from tests.browser.conftest import problems
+from tests.browser.conftest import only_the_expected_422
 
 pytestmark = pytest.mark.browser
-
-
-def only_the_expected_422(messages):
-    return [line for line in problems(messages) if "422" not in line]
 
 
 def test_a_taken_name_is_refused_on_the_form(page: Page, console, sign_in, alice, development):

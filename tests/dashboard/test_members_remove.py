@@ -13,6 +13,7 @@ from audit.chain import verify_chain
 from audit.models import Action, AuditEvent
 from environments.models import Membership, Role
 from keys.models import ApiKey, Kind, Status, issue_api_key
+from tests.conftest import bearer
 
 VERIFY = "/v1/auth/verify"
 
@@ -26,10 +27,6 @@ def membership_of(user, organization=None):
     if organization is not None:
         memberships = memberships.filter(organization=organization)
     return memberships.get()
-
-
-def bearer(plaintext):
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
 
 
 def sessions_of(user):

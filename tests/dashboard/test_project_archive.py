@@ -3,13 +3,10 @@
 from audit.models import Action, AuditEvent
 from environments.models import Environment, Project
 from keys.models import ApiKey, issue_api_key
+from tests.conftest import bearer
 
 PROJECT = "/projects/billing-api/"
 DEVELOPMENT = "/projects/billing-api/environments/development/"
-
-
-def bearer(plaintext):
-    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
 
 
 def test_it_renames_a_project_and_keeps_its_slug(client, alice, project):

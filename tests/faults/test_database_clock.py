@@ -10,15 +10,12 @@ import pytest
 from django.utils import timezone
 
 from keys.models import ApiKey, issue_api_key, revoke_api_key
+from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VERIFY = "/v1/auth/verify"
 real_now = timezone.now
-
-
-def bearer(key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def host_clock(offset):

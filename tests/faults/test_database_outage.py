@@ -2,15 +2,12 @@
 
 import pytest
 
+from tests.conftest import bearer
 from tests.faults.conftest import database_unreachable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VERIFY = "/v1/auth/verify"
-
-
-def bearer(key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def assert_api_503(response):

@@ -7,15 +7,12 @@ import pytest
 
 from keys.models import ApiKey, issue_api_key
 from keys.verification import side_writes
+from tests.conftest import bearer
 from tests.faults.conftest import locked_key_row, read_only_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 VERIFY = "/v1/auth/verify"
-
-
-def bearer(key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def test_a_read_only_database_still_verifies_and_the_counts_wait(

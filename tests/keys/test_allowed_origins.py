@@ -8,10 +8,7 @@ import pytest
 from audit.models import AuditEvent
 from keys import origins
 from keys.models import issue_api_key, rotate_api_key
-
-
-def bearer(key, **headers):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}", **headers}
+from tests.conftest import bearer
 
 
 @pytest.mark.parametrize(

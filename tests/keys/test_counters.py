@@ -8,13 +8,10 @@ import pytest
 from keys import counters as counters_module
 from keys.counters import counters
 from keys.models import issue_api_key, revoke_api_key
+from tests.conftest import bearer
 from tests.server import redis_server
 
 VERIFY = "/v1/auth/verify"
-
-
-def bearer(key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def use_redis(settings, url):

@@ -11,12 +11,9 @@ from audit.models import AuditEvent
 from keys import tokens
 from keys.models import ApiKey, issue_api_key, revoke_api_key, update_api_key
 from keys.verification import ip_allowed
+from tests.conftest import bearer
 
 URL = "/v1/auth/verify"
-
-
-def bearer(key):
-    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def error_code(response):
