@@ -21,7 +21,7 @@ from django_htmx.middleware import HtmxDetails
 from audit.chain import record, verify_and_keep
 from audit.exports import csv_lines, jsonl_lines
 from audit.forms import EventFilterForm
-from audit.models import Action, AuditEvent, ChainHead
+from audit.models import NEWEST_FIRST, Action, AuditEvent, ChainHead
 
 
 class AuditRequest(HttpRequest):
@@ -40,7 +40,12 @@ def review(request: AuditRequest) -> TemplateResponse:
     page = None
     if form.is_valid():
         events = AuditEvent.objects.for_organization(organization).matching(**form.filters())
-        page = events.page(**form.cursor())
+        page = NEWEST_FIRST.page_or_first(
+            events.select_related("project", "environment"),
+            request.GET.get("cursor", ""),
+            scope=organization.pk,
+            url=form.url(),
+        )
     status = 200 if page is not None else 422
     context = {"form": form, "page": page}
     if request.htmx and not request.htmx.history_restore_request:
@@ -48,7 +53,7 @@ def review(request: AuditRequest) -> TemplateResponse:
             request, "audit/review.html#audit-table", context, status=status
         )
         # The address bar shows the view (only the filters in force), so it can be shared.
-        return push_url(response, form.url()) if page is not None else response
+        return push_url(response, page.current_url) if page is not None else response
     context["head"] = ChainHead.for_organization(organization.pk)
     return TemplateResponse(request, "audit/review.html", context, status=status)
 
@@ -104,7 +109,7 @@ def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
         actor=request.user,
         target=organization,
         request=request,
-        metadata={"format": fmt, "filters": form.params(before=None, after=None)},
+        metadata={"format": fmt, "filters": form.params()},
     )
     events = (
         AuditEvent.objects.for_organization(organization)
