@@ -21,7 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
 PAGE_SIZE = 50
-OLDER, NEWER = "o", "n"
+# What a cursor asks for: the page after its row, the page before it, or the page ending at it.
+OLDER, NEWER, ENDING = "o", "n", "e"
 
 
 class InvalidCursor(ValueError):
@@ -82,10 +83,10 @@ class Keyset:
         if not cursor:
             return self._older(rows, None, scope, size)
         direction, values = self._load(rows.model, cursor, scope)
-        if direction == NEWER:
-            page = self._newer(rows, values, scope, size)
-        else:
+        if direction == OLDER:
             page = self._older(rows, values, scope, size)
+        else:
+            page = self._newer(rows, values, scope, size, inclusive=direction == ENDING)
         return replace(page, cursor=cursor if not page.is_first else "")
 
     def page_or_first(
@@ -99,8 +100,9 @@ class Keyset:
         return replace(page, url=url)
 
     def cursor(self, direction: str, row: Model, scope: Any) -> str:
-        values = [_dumped(getattr(row, "pk" if f == "id" else f)) for f in self.fields]
-        return self._signer(scope).sign_object([direction, *values])
+        """The cursor of the page after `row` (OLDER), before it (NEWER), or ending at it
+        (ENDING)."""
+        return self._sign(direction, [getattr(row, f) for f in self.fields], scope)
 
     def _older(self, rows, values, scope, size) -> Page:
         if values is not None:
@@ -109,22 +111,23 @@ class Keyset:
         page = found[:size]
         older = self.cursor(OLDER, page[-1], scope) if len(found) > size else None
         newer = None
-        if values is not None:  # from where this page starts (even an empty one)
-            newer = self.cursor(NEWER, page[0], scope) if page else self._raw(values, scope)
+        if page and values is not None:
+            newer = self.cursor(NEWER, page[0], scope)
+        elif values is not None:  # past the end: the way back must show the cursor's row
+            newer = self._sign(ENDING, values, scope)
         return Page(page, older=older, newer=newer)
 
-    def _newer(self, rows, values, scope, size) -> Page:
-        found = list(
-            rows.filter(_beyond(self.fields, values, "gt")).order_by(*self.fields)[: size + 1]
-        )
+    def _newer(self, rows, values, scope, size, *, inclusive=False) -> Page:
+        newer_rows = rows.filter(_beyond(self.fields, values, "gt", inclusive=inclusive))
+        found = list(newer_rows.order_by(*self.fields)[: size + 1])
         if len(found) <= size:  # nothing newer beyond: that is the first page, full
             return self._older(rows, None, scope, size)
         page = found[:size][::-1]
         older, newer = self.cursor(OLDER, page[-1], scope), self.cursor(NEWER, page[0], scope)
         return Page(page, older=older, newer=newer)
 
-    def _raw(self, values, scope) -> str:
-        return self._signer(scope).sign_object([NEWER, *map(_dumped, values)])
+    def _sign(self, direction, values, scope) -> str:
+        return self._signer(scope).sign_object([direction, *map(_dumped, values)])
 
     def _signer(self, scope) -> signing.Signer:
         return signing.Signer(salt=f"keydesk.pages.{self.name}.{scope}")
@@ -132,7 +135,7 @@ class Keyset:
     def _load(self, model: type[Model], cursor: str, scope: Any) -> tuple[str, list]:
         try:
             direction, *values = self._signer(scope).unsign_object(cursor)
-            if direction not in (OLDER, NEWER):
+            if direction not in (OLDER, NEWER, ENDING):
                 raise ValueError(direction)
             pairs = zip(self.fields, values, strict=True)  # ValueError when the lengths differ
             return direction, [_loaded(model, *pair) for pair in pairs]
@@ -151,13 +154,15 @@ def _loaded(model: type[Model], name: str, value):
     return field.to_python(value)
 
 
-def _beyond(fields: tuple[str, ...], values: list, op: str) -> Q:
-    """Rows past `values` in the order of `fields` (`lt`: older, `gt`: newer), as a
-    lexicographic comparison; its first field's bound lets the index range start there."""
+def _beyond(fields: tuple[str, ...], values: list, op: str, *, inclusive=False) -> Q:
+    """Rows past `values` in the order of `fields` (`lt`: older, `gt`: newer; `inclusive`:
+    the row at `values` too), compared field by field; the first field's bound lets an index
+    range start there."""
     past = Q()
     for i, name in enumerate(fields):
-        step = Q(**dict(zip(fields[:i], values[:i], strict=True)), **{f"{name}__{op}": values[i]})
-        past |= step
+        last_op = f"{op}e" if inclusive and i == len(fields) - 1 else op
+        equal = dict(zip(fields[:i], values[:i], strict=True))
+        past |= Q(**equal, **{f"{name}__{last_op}": values[i]})
     if len(fields) == 1:
         return past
     return Q(**{f"{fields[0]}__{op}e": values[0]}) & past
