@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db.models import Field, Model, Q, QuerySet
 
 PAGE_SIZE = 50
 # What a cursor asks for: the page after its row, the page before it, or the page ending at it.
@@ -148,7 +148,9 @@ def _dumped(value):
 
 
 def _loaded(model: type[Model], name: str, value):
-    field = model._meta.pk if name == "id" else model._meta.get_field(name)
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise ImproperlyConfigured(f"A list is ordered by columns, not by {name!r}.")
     if value is None or isinstance(value, (list, dict, bool)):
         raise ValidationError("not a sort value")
     return field.to_python(value)
