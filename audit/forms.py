@@ -11,7 +11,6 @@ from audit.models import Action
 
 ID_MAX = 2**63 - 1
 FILTERS = ("actor", "action", "project", "environment", "key", "since", "until", "q")
-CURSORS = ("before", "after")
 # `until` is searched up to the start of the day after; one day more leaves room for a
 # time zone's offset. Later dates would overflow `datetime`.
 LAST_DAY = date.max - timedelta(days=2)
@@ -76,8 +75,6 @@ class EventFilterForm(forms.Form):
     q = forms.CharField(
         required=False, max_length=200, label="Search target names", widget=forms.SearchInput
     )
-    before = forms.IntegerField(required=False, min_value=1)
-    after = forms.IntegerField(required=False, min_value=1)
     errors_beside_fields = False  # the table lists them (config/forms.py)
 
     def __init__(self, *args, organization=None, **kwargs):
@@ -102,25 +99,16 @@ class EventFilterForm(forms.Form):
         """The filters in force, for `AuditEventQuerySet.matching`."""
         return {n: self.cleaned_data[n] for n in FILTERS if self.cleaned_data.get(n)}
 
-    def cursor(self):
-        return {n: self.cleaned_data[n] for n in CURSORS if self.cleaned_data.get(n)}
-
     def params(self, **changes):
-        """The filters (and cursors) as query-string values; `changes` sets or drops some."""
-        values = {n: self.cleaned_data.get(n) for n in (*FILTERS, *CURSORS)}
+        """The filters as query-string values; `changes` sets or drops some."""
+        values = {n: self.cleaned_data.get(n) for n in FILTERS}
         values.update(changes)
         return {n: str(v) for n, v in values.items() if v not in (None, "")}
 
     def url(self, name="audit:review", **changes):
+        """This view (narrowed by `changes`) from its first page; the pager adds a cursor."""
         query = urlencode(self.params(**changes))
         return reverse(name) + (f"?{query}" if query else "")
-
-    def filter_url(self, **changes):
-        """This view narrowed by `changes`, from its first page."""
-        return self.url(before=None, after=None, **changes)
-
-    def export_url(self, name):
-        return self.url(name, before=None, after=None)
 
     @property
     def problems(self):
@@ -139,11 +127,11 @@ class EventFilterForm(forms.Form):
 
     @property
     def csv_url(self):
-        return self.export_url("audit:export_csv")
+        return self.url("audit:export_csv")
 
     @property
     def jsonl_url(self):
-        return self.export_url("audit:export_jsonl")
+        return self.url("audit:export_jsonl")
 
     # The selects' choices, from the organization (read duck-typed: audit imports no other
     # app). A value in force that is not among them (a removed member, a key, a deleted

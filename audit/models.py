@@ -7,7 +7,6 @@ it records duck-typed (anything with a pk and a name).
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -15,9 +14,9 @@ from django.db import models
 from django.utils import timezone
 
 from audit.requests import USER_AGENT_MAX
+from config.pagination import Keyset
 
 GENESIS_HASH = "0" * 64
-PAGE_SIZE = 50
 
 
 class Action(models.TextChoices):
@@ -60,19 +59,6 @@ class Action(models.TextChoices):
 
 class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove a recorded event."""
-
-
-@dataclass(frozen=True)
-class EventPage:
-    """One page of events, newest first, and the cursors of the pages either side."""
-
-    events: list
-    newer: int | None = None  # `after=` cursor of the page of newer events, if any
-    older: int | None = None  # `before=` cursor of the page of older events, if any
-
-    @property
-    def is_first(self):
-        return self.newer is None
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -140,25 +126,9 @@ class AuditEventQuerySet(models.QuerySet):
             events = events.filter(target_name__icontains=q)
         return events
 
-    def page(self, *, before=None, after=None, size=PAGE_SIZE):
-        """Keyset pagination on the id, newest first: one indexed range scan however deep.
 
-        `before` gives the page of events older than that id, `after` the page just newer.
-        """
-        events = self.select_related("project", "environment")
-        if after is not None:
-            rows = list(events.filter(id__gt=after).order_by("id")[: size + 1])
-            if len(rows) <= size:  # nothing newer beyond: that is the first page
-                return self.page(size=size)
-            rows = rows[:size][::-1]
-            return EventPage(rows, newer=rows[0].pk, older=rows[-1].pk)
-        if before is not None:
-            events = events.filter(id__lt=before)
-        rows = list(events.order_by("-id")[: size + 1])
-        older = rows[size - 1].pk if len(rows) > size else None
-        rows = rows[:size]
-        newer = rows[0].pk if before is not None and rows else None
-        return EventPage(rows, newer=newer, older=older)
+# The review page's order, newest first: every index in AuditEvent.Meta ends with the id.
+NEWEST_FIRST = Keyset("audit", ("id",))
 
 
 def start_of_day(day):

@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from audit import exports
 from audit.chain import verify_and_keep
 from audit.forms import EventFilterForm
-from audit.models import AuditEvent, ChainHead
+from audit.models import NEWEST_FIRST, AuditEvent, ChainHead
 
 
 class AuditRequest(HttpRequest):
@@ -39,7 +39,12 @@ def review(request: AuditRequest) -> TemplateResponse:
     page = None
     if form.is_valid():
         events = AuditEvent.objects.for_organization(organization).matching(**form.filters())
-        page = events.page(**form.cursor())
+        page = NEWEST_FIRST.page_or_first(
+            events.select_related("project", "environment"),
+            request.GET.get("cursor", ""),
+            scope=organization.pk,
+            url=form.url(),
+        )
     status = 200 if page is not None else 422
     context = {"form": form, "page": page}
     if request.htmx and not request.htmx.history_restore_request:
@@ -47,7 +52,7 @@ def review(request: AuditRequest) -> TemplateResponse:
             request, "audit/review.html#audit-table", context, status=status
         )
         # The address bar shows the view (only the filters in force), so it can be shared.
-        return push_url(response, form.url()) if page is not None else response
+        return push_url(response, page.current_url) if page is not None else response
     context["head"] = ChainHead.for_organization(organization.pk)
     return TemplateResponse(request, "audit/review.html", context, status=status)
 

@@ -180,17 +180,20 @@ def timed(client, url, params, repeat, **headers):
 
 def explain(organization, params):
     """The plan of the page's events query (PostgreSQL: EXPLAIN ANALYZE)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from audit.forms import EventFilterForm
-    from audit.models import AuditEvent
+    from audit.models import NEWEST_FIRST, AuditEvent
 
     form = EventFilterForm(params)
     assert form.is_valid(), form.errors
     events = AuditEvent.objects.for_organization(organization).matching(**form.filters())
-    cursor = form.cursor()
-    if "before" in cursor:
-        events = events.filter(id__lt=cursor["before"])
-    query = events.select_related("project", "environment").order_by("-id")[:51]
-    return query.explain(analyze=True)
+    with CaptureQueriesContext(connection) as queries:
+        NEWEST_FIRST.page(events, params.get("cursor", ""), scope=organization.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{connection.ops.explain_query_prefix(analyze=True)} {queries[0]['sql']}")
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def main():
@@ -216,7 +219,8 @@ def run(args):
     from django.test import Client
     from django.test.utils import setup_test_environment, teardown_test_environment
 
-    from audit.models import AuditEvent, ChainHead
+    from audit.models import NEWEST_FIRST, AuditEvent, ChainHead
+    from config.pagination import OLDER
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -244,13 +248,15 @@ def run(args):
         key = facts["keys"][3]
         member = facts["members"][2]
         environment = facts["environments"][1]
-        deep = newest[int(len(newest) * 0.9)]  # page 1,800 of 2,000
+        # The cursor of page 1,800 of 2,000, as the page before it links it.
+        deep_event = AuditEvent.objects.get(pk=newest[int(len(newest) * 0.9)])
+        deep = NEWEST_FIRST.cursor(OLDER, deep_event, organization.pk)
         htmx = {"HTTP_HX_REQUEST": "true"}
         cases = [
             ("first page", {}, {}),
-            ("deep page (90% down, by cursor)", {"before": deep}, {}),
+            ("deep page (90% down, by cursor)", {"cursor": deep}, {}),
             ("filtered: action", {"action": "key_revoked"}, {}),
-            ("filtered: action, deep", {"action": "key_revoked", "before": deep}, {}),
+            ("filtered: action, deep", {"action": "key_revoked", "cursor": deep}, {}),
             ("filtered: actor (a member)", {"actor": f"user:{member.pk}"}, {}),
             ("filtered: environment", {"environment": environment.pk}, {}),
             ("filtered: target key", {"key": key.public_id}, {}),
@@ -262,7 +268,7 @@ def run(args):
             ("search: target name, common", {"q": "service"}, {}),
             ("search: target name, one key", {"q": "service 17"}, {}),
             ("search: no match", {"q": "nothing like this"}, {}),
-            ("htmx table: deep page", {"before": deep}, htmx),
+            ("htmx table: deep page", {"cursor": deep}, htmx),
         ]
         print(
             f"\nReview page, {total:,} events in the organization "

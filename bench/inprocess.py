@@ -86,6 +86,7 @@ def make_keys(count):
             ApiKey(
                 public_id=tokens.public_id(),
                 environment=environment,
+                organization_id=environment.project.organization_id,
                 name=f"bench-{i}",
                 kind=Kind.SERVICE,
                 digest=digest(plaintext),

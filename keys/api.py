@@ -4,8 +4,6 @@ Every `/v1/api-keys` call is made with a key holding `manage`, and sees only tha
 any other id is a 404. No key can create or widen a key beyond its own permissions.
 """
 
-import base64
-import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -23,11 +21,13 @@ from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from config.outages import DATABASE_ERRORS, database_unavailable
+from config.pagination import InvalidCursor
 from environments.models import Environment
 from keys import tokens
 from keys.leak_api import router as leak_router
 from keys.middleware import api_error
 from keys.models import (
+    NEWEST_FIRST,
     ApiKey,
     BeyondIssuer,
     Kind,
@@ -278,11 +278,11 @@ def calling_key(request):
 
 
 def project_keys(request):
-    return (
-        ApiKey.objects.filter(environment__project_id=request.auth.project_id)
-        .select_related("environment__project", "rotated_from")
-        .order_by("-id")
-    )
+    """The calling key's project's keys (its organization first: the index the list walks)."""
+    return ApiKey.objects.filter(
+        organization_id=request.auth.organization_id,
+        environment__project_id=request.auth.project_id,
+    ).select_related("environment__project", "rotated_from")
 
 
 def key_in_project(request, key_id):
@@ -362,32 +362,26 @@ def create_key(request, body: KeyIn):
     return created(request, key, plaintext)
 
 
-def _cursor_to_id(cursor):
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(422, "invalid_cursor", "This cursor is not one Keydesk gave.") from None
-
-
 class PageQuery(Schema):
     cursor: str | None = Field(
-        None, max_length=40, description="`next_cursor` of the page before; omit for the first."
+        None, max_length=200, description="`next_cursor` of the page before; omit for the first."
     )
     limit: int = Field(50, ge=1, le=200, description="Keys per page.")
 
 
 @api.get("/api-keys", response={200: KeyPage, **MANAGE_ERRORS}, auth=manage, summary="List")
 def list_keys(request, query: Query[PageQuery]):
-    keys = project_keys(request)
-    if query.cursor:
-        keys = keys.filter(id__lt=_cursor_to_id(query.cursor))
-    page = list(keys[: query.limit + 1])
-    more = len(page) > query.limit
-    page = page[: query.limit]
-    cursor = (
-        base64.urlsafe_b64encode(str(page[-1].pk).encode()).decode().rstrip("=") if more else None
-    )
-    return {"items": [KeyOut.of(k) for k in page], "next_cursor": cursor}
+    """Newest first, by keyset like the dashboard's lists (config/pagination.py)."""
+    try:
+        page = NEWEST_FIRST.page(
+            project_keys(request),
+            query.cursor or "",
+            scope=f"project-{request.auth.project_id}",
+            size=query.limit,
+        )
+    except InvalidCursor:
+        raise ApiError(422, "invalid_cursor", "This cursor is not one Keydesk gave.") from None
+    return {"items": [KeyOut.of(k) for k in page.items], "next_cursor": page.older}
 
 
 @key_operation("GET", "/api-keys/{key_id}", summary="Get")

@@ -1,8 +1,10 @@
 import ipaddress
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import reverse
 
 from environments.models import Environment, Project
 from keys import origins
@@ -245,6 +247,11 @@ class KeyFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def url(self):
+        """The page with the filters in force, from its first page (the pager adds a cursor)."""
+        query = urlencode({name: self.data[name] for name in self.filters()})
+        return reverse("keys:admin") + (f"?{query}" if query else "")
 
 
 class RevokeForm(forms.Form):

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
+from config.pagination import Keyset
 from environments.models import EnvironmentTag
 from keys import tokens
 
@@ -183,7 +184,7 @@ class ApiKeyQuerySet(models.QuerySet):
         return self.filter(environment__project__organization__memberships__user=user)
 
     def for_organization(self, organization):
-        return self.filter(environment__project__organization=organization)
+        return self.filter(organization=organization)
 
     # `revoked_at` is when a revocation takes effect: a rotated key's may lie in the future.
     def revoked(self):
@@ -328,21 +329,25 @@ class ApiKeyQuerySet(models.QuerySet):
             return keys.filter(created_by_id=membership.user_id)
         return keys.none()
 
-    def with_recent_usage(self, days=7):
-        """Annotate `recent_requests`: requests in the last `days` days (UTC), as flushed so
-        far (counts reach the database about once a minute; `with_pending_usage` adds the rest)."""
-        since = timezone.now().date() - timedelta(days=days - 1)
-        return self.annotate(
-            recent_requests=models.Sum("usage__requests", filter=models.Q(usage__day__gte=since))
-        )
-
 
 class ApiKey(models.Model):
     public_id = models.CharField(max_length=20, unique=True, editable=False)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     environment = models.ForeignKey(
-        "environments.Environment", on_delete=models.PROTECT, related_name="api_keys"
+        "environments.Environment",
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+        db_index=False,  # the environment's index below starts with it
+    )
+    # The environment's organization, kept on the key (a key never moves): the tenant every
+    # list starts from, so an organization's keys are one index range, not a join.
+    organization = models.ForeignKey(
+        "environments.Organization",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # the organization's index below starts with it
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -390,6 +395,12 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "API key"
+        # The lists' order (NEWEST_FIRST) behind each list's equality filter: any page of an
+        # organization's keys, or of one environment's, is one range scan (config/pagination.py).
+        indexes = [
+            models.Index(fields=["organization", "-created_at", "-id"], name="key_org_newest"),
+            models.Index(fields=["environment", "-created_at", "-id"], name="key_env_newest"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.hint})"
@@ -401,6 +412,7 @@ class ApiKey(models.Model):
         key = cls.objects.create(
             public_id=tokens.public_id(),
             environment=environment,
+            organization_id=environment.project.organization_id,
             name=name,
             created_by=created_by,
             can_write=write,
@@ -452,6 +464,10 @@ class ApiKey(models.Model):
         return bool(updated)
 
 
+# The key lists' order, newest first, tie-broken by id: the indexes in ApiKey.Meta serve it.
+NEWEST_FIRST = Keyset("keys", ("created_at", "id"))
+
+
 class BeyondIssuer(PermissionDenied):
     """A caller asked to give a key more than it may; the message says what, to act on."""
 
@@ -493,15 +509,26 @@ def unflushed_days(today):
     return (today, today - timedelta(days=1))
 
 
-def with_pending_usage(keys):
-    """`keys` (annotated by `with_recent_usage`) as a list whose `recent_requests` also count
-    what the cache still holds: a table that is right up to this request, not a minute ago."""
+def with_recent_usage(keys, *, days=7):
+    """`keys` as a list, each with `recent_requests`: its requests in the last `days` days
+    (UTC), those written to the database (one query for all the keys, so a page of a list
+    costs the same however long the list) and those the cache still holds, so a table is right
+    up to this request, not a minute ago."""
     keys = list(keys)
-    days = unflushed_days(timezone.now().date())
-    pending = KeyUsage.pending([key.pk for key in keys], days)
+    today = timezone.now().date()
+    pks = [key.pk for key in keys]
+    written = dict(
+        KeyUsage.objects.filter(api_key__in=pks, day__gte=today - timedelta(days=days - 1))
+        .order_by()
+        .values("api_key")
+        .annotate(total=models.Sum("requests"))
+        .values_list("api_key", "total")
+    )
+    days_pending = unflushed_days(today)
+    pending = KeyUsage.pending(pks, days_pending)
     for key in keys:
-        key.recent_requests = (key.recent_requests or 0) + sum(
-            pending.get((key.pk, day), 0) for day in days
+        key.recent_requests = written.get(key.pk, 0) + sum(
+            pending.get((key.pk, day), 0) for day in days_pending
         )
     return keys
 

@@ -37,6 +37,7 @@ from keys.forms import (
     environment_choices,
 )
 from keys.models import (
+    NEWEST_FIRST,
     ApiKey,
     KeyUsage,
     NotRotatable,
@@ -46,11 +47,9 @@ from keys.models import (
     rotate_api_key,
     rotated_expiry,
     update_api_key,
-    with_pending_usage,
+    with_recent_usage,
 )
 from keys.snippets import first_request
-
-ADMIN_PAGE_SIZE = 200
 
 # The hygiene counts: ApiKey.objects.hygiene()'s names, what each says, the admin page's
 # filters that list those keys (KeyFilterForm's names and values).
@@ -125,7 +124,13 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
     template = "keys/environment_keys.html"
     if request.htmx:
         template += "#key-table"
-    keys = environment.api_keys.with_related().with_recent_usage()
+    page = NEWEST_FIRST.page_or_first(
+        environment.api_keys.with_related(),
+        request.GET.get("cursor", ""),
+        scope=f"environment-{environment.pk}",
+        url=request.path,
+    )
+    with_recent_usage(with_changeable(request, page.items))
     # htmx redraws the table alone: the chart is the full page's.
     chart = None if request.htmx else bar_chart(KeyUsage.per_day(environment.api_keys.all()))
     return TemplateResponse(
@@ -137,7 +142,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
             "environments": environment.project.environments.filter(
                 Q(archived_at__isnull=True) | Q(pk=environment.pk)
             ),
-            "keys": with_pending_usage(with_changeable(request, keys)),
+            "page": page,
             "chart": chart,
         },
     )
@@ -212,8 +217,10 @@ def key_admin(request: OrgRequest):
         return to_pasted_key(request, keys, secret.strip(), query)
     form = KeyFilterForm(request.GET or None, organization=organization)
     keys = keys.filtered(**form.filters()).prefetch_related("environment__tags")
-    total = keys.count()
-    keys = with_changeable(request, keys[:ADMIN_PAGE_SIZE])
+    page = NEWEST_FIRST.page_or_first(
+        keys, query.get("cursor", ""), scope=f"organization-{organization.pk}", url=form.url()
+    )
+    with_changeable(request, page.items)
     template = "keys/key_admin.html"
     if request.htmx:
         template += "#admin-table"
@@ -222,9 +229,8 @@ def key_admin(request: OrgRequest):
         template,
         {
             "form": form,
-            "keys": keys,
-            "total": total,
-            "shown": len(keys),
+            "page": page,
+            "total": keys.count(),
             "hygiene": None if request.htmx else hygiene(request),
         },
     )

@@ -7,14 +7,4 @@ register = template.Library()
 def filter_url(context, **changes):
     """The review page narrowed by `changes` (e.g. `actor=event.actor_token`), from its
     first page, keeping the filters already in force."""
-    return context["form"].filter_url(**changes)
-
-
-@register.simple_tag(takes_context=True)
-def older_url(context, page):
-    return context["form"].url(before=page.older, after=None)
-
-
-@register.simple_tag(takes_context=True)
-def newer_url(context, page):
-    return context["form"].url(after=page.newer, before=None)
+    return context["form"].url(**changes)

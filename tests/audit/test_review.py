@@ -1,13 +1,16 @@
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from audit.chain import record
-from audit.models import Action, AuditEvent
+from audit.models import NEWEST_FIRST, Action, AuditEvent
+from config.pagination import NEWER, OLDER
 from keys.models import issue_api_key, revoke_api_key, update_api_key
 from tests.audit.conftest import clock, sign_ins
 
@@ -232,20 +235,54 @@ def test_it_pages_by_cursor_through_every_event_once(login, alice, acme, many):
     assert seen == many
 
 
+def cursor(organization, event_id, direction=OLDER):
+    """The cursor the page gives for paging on from this event."""
+    return NEWEST_FIRST.cursor(direction, AuditEvent.objects.get(pk=event_id), organization.pk)
+
+
+def link(response, rel):
+    found = re.search(rf'href="([^"]+)"[^>]*rel="{rel}"', response.content.decode())
+    return found and found.group(1).replace("&amp;", "&")
+
+
 def test_it_pages_back_to_newer_events(login, alice, acme, many, htmx):
     client = login(alice)
-    response = client.get(URL, {"before": many[49]}, **htmx)
-    assert ids(response) == many[50:100]
-    assert response["HX-Push-Url"] == f"/audit/?before={many[49]}"
-    newer = client.get(URL, {"after": many[50]})
-    assert ids(newer) == many[:50]
+    second = client.get(link(client.get(URL), "next"), **htmx)
+    assert ids(second) == many[50:100]
+    assert second["HX-Push-Url"] == f"/audit/?{urlencode({'cursor': cursor(acme, many[49])})}"
+    third = client.get(link(second, "next"))
+    assert ids(third) == many[100:]
+    assert ids(client.get(link(third, "prev"))) == many[50:100]
+    assert ids(client.get(link(second, "prev"))) == many[:50]
     # Near the top a `Newer` page is the first page, full.
-    assert ids(client.get(URL, {"after": many[10]})) == many[:50]
+    assert ids(client.get(URL, {"cursor": cursor(acme, many[10], NEWER)})) == many[:50]
 
 
 def test_page_links_keep_the_filters(login, alice, acme, many):
     html = login(alice).get(URL, {"action": "sign_in"}).content.decode()
-    assert f'href="/audit/?action=sign_in&amp;before={many[49]}"' in html
+    query = urlencode({"action": "sign_in", "cursor": cursor(acme, many[49])})
+    assert f'href="/audit/?{query.replace("&", "&amp;")}"' in html
+
+
+@pytest.mark.parametrize("tampered", ["123", "bm9wZQ:x", "a" * 300])
+def test_a_cursor_it_did_not_give_shows_the_newest_page_and_says_so(
+    login, alice, acme, many, tampered
+):
+    response = login(alice).get(URL, {"cursor": tampered, "action": "sign_in"})
+    assert response.status_code == 200
+    assert ids(response) == many[:50]
+    assert "That page link is not one this list gave" in response.content.decode()
+
+
+def test_an_edited_cursor_is_refused(login, alice, acme, many):
+    """The cursor's content is readable base64: changing it breaks the signature."""
+    good = cursor(acme, many[49])
+    signature = good.rpartition(":")[2]
+    forged = signing.b64_encode(f'["o",{many[10]}]'.encode()).decode() + ":" + signature
+    response = login(alice).get(URL, {"cursor": forged})
+    assert ids(response) == many[:50]
+    assert "data-cursor-refused" in response.content.decode()
+    assert "data-cursor-refused" not in login(alice).get(URL, {"cursor": good}).content.decode()
 
 
 def test_it_shows_the_chain_state_and_offers_verification(login, alice, history):
@@ -278,7 +315,7 @@ def test_anonymous_is_sent_to_sign_in(client, history):
 
 
 def test_another_organization_sees_none_of_acmes_events(
-    login, charlie, globex, history, project, htmx
+    login, charlie, acme, globex, history, project, htmx
 ):
     client = login(charlie)
     shown = ids(client.get(URL))
@@ -286,8 +323,12 @@ def test_another_organization_sees_none_of_acmes_events(
     assert set(shown) == set(
         AuditEvent.objects.filter(organization=globex).values_list("id", flat=True)
     )
-    # Acme's ids in the filters and cursors only narrow Globex's own events.
+    # Acme's ids in the filters only narrow Globex's own events; Acme's cursors are refused.
     assert ids(client.get(URL, {"project": project.pk}, **htmx)) == []
+    acmes = cursor(acme, AuditEvent.objects.filter(organization=acme).latest("id").pk)
+    response = client.get(URL, {"cursor": acmes})
+    assert set(ids(response)) == set(shown)
+    assert "data-cursor-refused" in response.content.decode()
     assert ids(client.get(URL, {"key": history["key"].public_id})) == []
     assert "Live payments" not in client.get(URL, {"q": "Live"}).content.decode()
 
@@ -301,13 +342,15 @@ def count_queries(client, params, **headers):
 
 def measure(client, acme, htmx):
     newest = acme_ids(acme)
-    deep = newest[len(newest) * 3 // 4]
+    deep = cursor(acme, newest[len(newest) * 3 // 4])
     return {
         "first": count_queries(client, {}),
-        "deep": count_queries(client, {"before": deep}),
-        "filtered": count_queries(client, {"action": "sign_in", "q": "acme", "before": deep}),
+        "deep": count_queries(client, {"cursor": deep}),
+        "filtered": count_queries(client, {"action": "sign_in", "q": "acme", "cursor": deep}),
         "dated": count_queries(client, {"since": "2000-01-01", "actor": "system"}),
-        "htmx deep": count_queries(client, {"before": deep}, **htmx),
+        "htmx deep": count_queries(client, {"cursor": deep}, **htmx),
+        # Back up near the top: the first page again (one query more, the same with 300).
+        "newer, near the top": count_queries(client, {"cursor": cursor(acme, newest[5], NEWER)}),
     }
 
 
@@ -319,6 +362,8 @@ def test_it_uses_as_many_queries_for_300_events_as_for_10(login, alice, acme, pr
     sign_ins(acme, alice, 290, target=acme)
     assert AuditEvent.objects.for_organization(acme).count() == 300
     assert measure(client, acme, htmx) == small
+    deep_newer = cursor(acme, acme_ids(acme)[200], NEWER)
+    assert count_queries(client, {"cursor": deep_newer}) == small["deep"]
 
 
 def test_the_newest_page_says_so(login, alice, acme):

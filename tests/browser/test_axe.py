@@ -15,7 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from audit.models import Webhook
-from keys.models import issue_api_key
+from config.pagination import OLDER, PAGE_SIZE
+from keys.models import NEWEST_FIRST, ApiKey, issue_api_key
 from tests.browser.conftest import create_key
 from tests.browser.phone import PHONE, phone_page, signed_in
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 
 # Signed in as alice (an admin of Acme). Placeholders: {project}, {environment}, {key},
-# {member} (bob's membership), {webhook}.
+# {member} (bob's membership), {webhook}, {production} and {second_page} (a cursor of its tab).
 PAGES = [
     "/quickstart/",
     "/projects/",
@@ -38,6 +39,8 @@ PAGES = [
     "/projects/{project}/environments/{environment}/tags/",
     "/keys/",
     "/keys/?status=revoked",
+    "/keys/?cursor=not-one-it-gave",  # the note that a page link was refused
+    "/projects/{project}/environments/{production}/keys/?cursor={second_page}",  # the pager
     "/keys/new/",
     "/keys/{key}/",
     "/keys/{key}/edit/",
@@ -113,11 +116,17 @@ def places(alice, bob, acme, development, production, api_key):
     """The objects PAGES' placeholders name: a project with two environments and a few keys."""
     key, _ = api_key
     issue_api_key(environment=production, name="Billing worker", by=bob, write=True)
+    # Enough keys for two pages of production's tab (without an audit event each).
+    for n in range(55):
+        ApiKey.issue(environment=production, name=f"Worker {n}")
+    fiftieth = production.api_keys.order_by("-created_at", "-id")[PAGE_SIZE - 1]
     webhook = Webhook.objects.create(organization=acme, url="https://hooks.example/", secret="s")
     return {
         "project": development.project.slug,
         "environment": development.slug,
         "key": key.public_id,
+        "production": production.slug,
+        "second_page": NEWEST_FIRST.cursor(OLDER, fiftieth, f"environment-{production.pk}"),
         "member": bob.memberships.get().pk,
         "webhook": webhook.pk,
     }

@@ -42,7 +42,7 @@ def test_revoke_selected_waits_for_a_selection_and_counts_it(
     revoke_api_key(key=gone, by=alice, reason="old")
     page.goto(f"{sign_in(alice)}/keys/")
     bulk = page.get_by_role("button", name="Revoke selected")
-    select_all = page.get_by_role("checkbox", name="Select all keys shown")
+    select_all = page.get_by_role("checkbox", name="Select all keys on this page")
     rows = page.locator("#admin-table input[type=checkbox][form=bulk-revoke]")
     expect(rows).to_have_count(4)  # the revoked key has no box
     expect(bulk).to_be_disabled()

@@ -215,7 +215,7 @@ def test_it_lists_the_projects_keys_by_cursor(api, development, production, alic
             break
     expected = list(
         ApiKey.objects.filter(environment__project=development.project)
-        .order_by("-id")
+        .order_by("-created_at", "-id")
         .values_list("public_id", flat=True)
     )
     assert seen == expected

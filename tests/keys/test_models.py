@@ -17,7 +17,7 @@ from keys.models import (
     digest,
     issue_api_key,
     revoke_api_key,
-    with_pending_usage,
+    with_recent_usage,
 )
 
 
@@ -118,7 +118,7 @@ def test_it_keeps_the_kind(development, alice, kind):
     assert ApiKey.objects.get(pk=key.pk).kind == kind
 
 
-def test_pending_usage_adds_what_the_cache_holds(api_key):
+def test_recent_usage_adds_what_the_cache_holds(api_key):
     key, _ = api_key
     today = timezone.now().date()
     yesterday = today - timedelta(days=1)
@@ -127,7 +127,7 @@ def test_pending_usage_adds_what_the_cache_holds(api_key):
     # Counts not yet written wait in keys.counters (Redis, or this process).
     counters.give_back(KeyUsage.counter(key.pk, today), 3)
     counters.give_back(KeyUsage.counter(key.pk, yesterday), 2)
-    [shown] = with_pending_usage(ApiKey.objects.filter(pk=key.pk).with_recent_usage())
+    [shown] = with_recent_usage(ApiKey.objects.filter(pk=key.pk))
     assert shown.recent_requests == 15
     *_, before, on_yesterday, on_today = KeyUsage.per_day(key)
     assert [on_yesterday, on_today] == [(yesterday, 12), (today, 3)]
