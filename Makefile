@@ -56,9 +56,10 @@ pytest: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The inner loop: no browser and no process tests, so no Chromium, gunicorn, Redis or
-# schemathesis (under a minute). `make test` still runs everything, as CI does.
+# schemathesis, spread over every core (pytest-xdist; under a minute on two). `make test` still
+# runs everything, in one process, as CI does.
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not browser and not process" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser and not process" -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check --fix .

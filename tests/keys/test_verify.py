@@ -86,6 +86,7 @@ def test_a_missing_key_is_401(client, db):
         "Bearer " + "kd_live_" + "a" * 46,  # right shape, wrong checksum
         "Token " + tokens.generate("live"),
     ],
+    ids=["short", "basic-scheme", "empty-bearer", "bad-checksum", "token-scheme"],
 )
 def test_a_malformed_key_is_401_without_a_query(client, db, header):
     with CaptureQueriesContext(connection) as queries:
