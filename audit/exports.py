@@ -2,6 +2,11 @@
 
 import csv
 import json
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from audit.models import AuditEvent
 
 CHUNK_SIZE = 2000
 
@@ -31,11 +36,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class _Echo:
     """A file-like object for csv.writer that hands each line back instead of storing it."""
 
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def _flat(event):
+def _flat(event: AuditEvent) -> list[object]:
     record = event.as_record()
     actor_kind, actor_id, actor_name = record.pop("actor")
     target_kind, target_id, target_name = record.pop("target")
@@ -51,7 +56,7 @@ def _flat(event):
     return [_cell(record[column]) for column in CSV_COLUMNS]
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -59,14 +64,14 @@ def _cell(value):
     return value
 
 
-def csv_lines(events):
+def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events.iterator(chunk_size=CHUNK_SIZE):
         yield writer.writerow(_flat(event))
 
 
-def jsonl_lines(events):
+def jsonl_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     """One JSON object per line, exactly as recorded: each line can be rechecked against
     its hash (`SHA-256(prev_hash + canonical JSON of the line without id and hashes)`)."""
     for event in events.iterator(chunk_size=CHUNK_SIZE):

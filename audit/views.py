@@ -42,7 +42,7 @@ def review(request: AuditRequest) -> TemplateResponse:
         events = AuditEvent.objects.for_organization(organization).matching(**form.filters())
         page = events.page(**form.cursor())
     status = 200 if page is not None else 422
-    context = {"form": form, "page": page}
+    context: dict[str, object] = {"form": form, "page": page}
     if request.htmx and not request.htmx.history_restore_request:
         response = TemplateResponse(
             request, "audit/review.html#audit-table", context, status=status
@@ -87,7 +87,7 @@ FORMATS = {
 }
 
 
-def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
+def export(request: AuditRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """Every event the filters select (whatever page the link was on), newest first.
 
     The export is recorded first; it then covers the events before its own, so the event
