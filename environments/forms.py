@@ -1,15 +1,18 @@
-from django import forms
+from typing import Any
 
-from environments.models import Environment, Project
+from django import forms
+from django.db.models import Model, QuerySet
+
+from environments.models import Environment, Organization, Project
 from keys.forms import TextField
 
 
-def first_other(taken, renaming):
+def first_other[M: Model](taken: QuerySet[M], renaming: M | None) -> M | None:
     """The first of `taken` that is not the row being renamed (its own name is not taken)."""
     return (taken.exclude(pk=renaming.pk) if renaming is not None else taken).first()
 
 
-def duplicate(message):
+def duplicate(message: str) -> forms.ValidationError:
     return forms.ValidationError(f"{message}: choose another name.", code="duplicate")
 
 
@@ -23,13 +26,19 @@ class ProjectForm(forms.ModelForm):
         labels = {"name": "Project name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Billing API"})}
 
-    def __init__(self, *args, organization, renaming=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        organization: Organization,
+        renaming: Project | None = None,
+        **kwargs: Any,
+    ) -> None:
         """`renaming`: the project whose name this is (its own name is not taken)."""
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.renaming = renaming
 
-    def clean_name(self):
+    def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         taken = Project.objects.for_organization(self.organization).named(name)
         if clash := first_other(taken, self.renaming):
@@ -48,12 +57,18 @@ class EnvironmentForm(forms.ModelForm):
         help_texts = {"is_production": "Keys of a production environment are tagged kd_live_."}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. staging"})}
 
-    def __init__(self, *args, project, renaming=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        project: Project | None,
+        renaming: Environment | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
         self.renaming = renaming
 
-    def clean_name(self):
+    def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if self.project is None:
             return name

@@ -6,6 +6,7 @@ organization's project answers 404.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -21,7 +22,7 @@ from environments.models import (
 )
 
 
-def project_for(request: OrgRequest, slug):
+def project_for(request: OrgRequest, slug: str) -> Project:
     """A project of the current organization, or 404."""
     projects = Project.objects.for_organization(request.membership.organization)
     return get_object_or_404(projects, slug=slug)
@@ -29,7 +30,7 @@ def project_for(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required
-def project_list(request: OrgRequest):
+def project_list(request: OrgRequest) -> HttpResponse:
     organization = request.membership.organization
     # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
     form = ProjectForm(
@@ -64,7 +65,7 @@ def project_list(request: OrgRequest):
 
 @require_safe
 @membership_required
-def project_detail(request: OrgRequest, slug):
+def project_detail(request: OrgRequest, slug: str) -> TemplateResponse:
     project = project_for(request, slug)
     return TemplateResponse(
         request,
@@ -79,7 +80,7 @@ def project_detail(request: OrgRequest, slug):
 
 @require_POST
 @membership_required(allow="can_create_projects")
-def environment_create(request: OrgRequest, slug):
+def environment_create(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     if project.is_archived:
         raise PermissionDenied(f"{project} is archived: it takes no new environments.")
@@ -103,7 +104,7 @@ def environment_create(request: OrgRequest, slug):
 
 @require_POST
 @membership_required
-def switch_organization(request: OrgRequest):
+def switch_organization(request: OrgRequest) -> HttpResponseRedirect:
     form = SwitchOrganizationForm(request.POST)
     if form.is_valid():
         membership = get_object_or_404(
