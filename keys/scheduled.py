@@ -3,7 +3,7 @@ day ahead, `key_expired` when a key's time is up, and the daily `audit_checkpoin
 recorded once (a conditional update or a check under the chain lock decides), so running this
 twice, or on two workers, sends nothing twice."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -12,14 +12,14 @@ from django.utils import timezone
 
 from audit.chain import record_checkpoints
 from audit.models import Action
-from keys.models import ApiKey, _record, record_expiry
+from keys.models import ApiKey, _jsonable, _record, record_expiry
 
 # Days ahead, nearest first: a key already inside a day gets that notice alone, not both.
 NOTICES = (1, 7)
 INTERVAL = timedelta(hours=1)
 
 
-def record_expiring(*, now):
+def record_expiring(*, now: datetime) -> int:
     recorded = 0
     for days in NOTICES:
         due = (
@@ -39,13 +39,13 @@ def record_expiring(*, now):
                     by=None,
                     request=None,
                     days_ahead=days,
-                    expires_at=key.expires_at.isoformat(),
+                    expires_at=_jsonable(key.expires_at),
                 )
                 recorded += 1
     return recorded
 
 
-def record_expired(*, now):
+def record_expired(*, now: datetime) -> int:
     expired = list(
         ApiKey.objects.exclude(revoked_at__lte=now)
         .filter(expires_at__lte=now, expiry_recorded=False)
@@ -56,7 +56,7 @@ def record_expired(*, now):
     return len(expired)
 
 
-def run_scheduled_events(*, now=None):
+def run_scheduled_events(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     return {
         "expiring": record_expiring(now=now),
@@ -66,7 +66,7 @@ def run_scheduled_events(*, now=None):
 
 
 @task()
-def scheduled_events():
+def scheduled_events() -> None:
     """Runs the scheduled events, then queues itself again an hour on."""
     run_scheduled_events()
     scheduled_events.using(run_after=timezone.now() + INTERVAL).enqueue()
