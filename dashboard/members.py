@@ -13,13 +13,14 @@ from django.contrib.auth import SESSION_KEY as AUTH_USER_SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
 from dashboard.models import OneTimePassword
 from environments.models import Membership, Organization, Role
-from keys.models import ApiKey, Kind, revoke_api_key, update_api_key
+from keys.models import ApiKey, ApiKeyQuerySet, Kind, revoke_api_key, update_api_key
 
 # No look-alikes (0/O, 1/l/I): the password is read off a screen and handed over.
 READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -30,7 +31,7 @@ REMOVAL_REASON = "member removed"
 class LastAdminError(Exception):
     """The change would leave the organization without an admin."""
 
-    def __init__(self, membership):
+    def __init__(self, membership: Membership) -> None:
         super().__init__(
             f"{membership.user.get_username()} is the last admin of "
             f"{membership.organization.name}. Make another member an admin first."
@@ -40,10 +41,10 @@ class LastAdminError(Exception):
 @dataclass(frozen=True)
 class Removal:
     username: str
-    revoked_keys: list
+    revoked_keys: list[str]
 
 
-def one_time_password():
+def one_time_password() -> str:
     """A random password for a new account, in groups of five (`abcde-fghij-…`)."""
     groups = (
         "".join(secrets.choice(READABLE_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
@@ -52,7 +53,7 @@ def one_time_password():
     return "-".join(groups)
 
 
-def _lock(organization, by):
+def _lock(organization: Organization, by: User) -> None:
     """Serialise member changes in one organization; the actor must still be its admin.
 
     `no_key`: the lock still excludes another member change, but not the foreign-key checks
@@ -62,7 +63,7 @@ def _lock(organization, by):
         raise PermissionDenied("Only an admin can change members.")
 
 
-def _target(membership):
+def _target(membership: Membership) -> Membership:
     """A fresh copy of `membership` read under the lock (it may have changed or gone)."""
     return (
         Membership.objects.for_organization(membership.organization_id)
@@ -71,12 +72,20 @@ def _target(membership):
     )
 
 
-def _is_last_admin(membership):
+def _is_last_admin(membership: Membership) -> bool:
     admins = Membership.objects.for_organization(membership.organization_id).admins()
     return membership.role == Role.ADMIN and not admins.exclude(pk=membership.pk).exists()
 
 
-def add_member(*, organization, username, email="", role=Role.MEMBER, by, request=None):
+def add_member(
+    *,
+    organization: Organization,
+    username: str,
+    email: str = "",
+    role: str = Role.MEMBER,
+    by: User,
+    request: HttpRequest | None = None,
+) -> tuple[Membership, str]:
     """Create an account with a random password and make it a member.
 
     Returns (membership, password): the password is stored only as its hash and is
@@ -100,7 +109,9 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
     return membership, password
 
 
-def change_role(*, membership, role, by, request=None):
+def change_role(
+    *, membership: Membership, role: str, by: User, request: HttpRequest | None = None
+) -> Membership:
     """Give a member another role. Raises LastAdminError rather than demote the last admin.
 
     Their personal keys follow the role down, so a demotion is real for the API too: to
@@ -117,8 +128,8 @@ def change_role(*, membership, role, by, request=None):
         membership.role = role
         membership.save(update_fields=["role"])
         # Keys first, then the chain's head, in one order (see remove_member).
-        keys = personal_keys(membership.user, membership.organization).with_related()
-        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
+        held = personal_keys(membership.user, membership.organization).with_related()
+        keys = list(held.select_for_update(of=("self",)).order_by("pk"))
         revoked, narrowed = [], []
         for key in keys:
             if role == Role.VIEWER:
@@ -145,7 +156,9 @@ def change_role(*, membership, role, by, request=None):
     return membership
 
 
-def remove_member(*, membership, by, request=None):
+def remove_member(
+    *, membership: Membership, by: User, request: HttpRequest | None = None
+) -> Removal:
     """Take a member out of the organization, with everything they hold in it.
 
     Their personal keys in this organization are revoked (service keys stay: they belong to
@@ -165,8 +178,8 @@ def remove_member(*, membership, by, request=None):
         # Every writer takes a key's row before the audit chain's head (`revoke_api_key`
         # updates, then records), so all the keys are locked first, in one order: a
         # concurrent revocation of one of them never waits on the head while holding its row.
-        keys = personal_keys(user, organization).with_related()
-        keys = list(keys.select_for_update(of=("self",)).order_by("pk"))
+        held = personal_keys(user, organization).with_related()
+        keys = list(held.select_for_update(of=("self",)).order_by("pk"))
         revoked = []
         for key in keys:
             if revoke_api_key(key=key, by=by, reason=REMOVAL_REASON, request=request):
@@ -190,7 +203,7 @@ def remove_member(*, membership, by, request=None):
     return Removal(user.get_username(), revoked)
 
 
-def personal_keys(user, organization):
+def personal_keys(user: User, organization: Organization | int) -> ApiKeyQuerySet:
     """The user's personal keys in the organization that are not revoked yet.
 
     Expired keys count: an admin could extend one, and it would work again."""
@@ -201,7 +214,7 @@ def personal_keys(user, organization):
     )
 
 
-def end_sessions(user):
+def end_sessions(user: User) -> int:
     """Delete every stored session signed in as `user`; return how many.
 
     Sessions are not indexed by user, so each live one is decoded: fine for an admin action

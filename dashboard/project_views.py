@@ -1,8 +1,10 @@
 """Renaming and archiving projects and environments (archiving revokes the keys inside, so it
 lives here, above the keys app, rather than in environments)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,27 +14,29 @@ from dashboard.forms import EnvironmentTagsForm
 from environments.access import OrgRequest, membership_required
 from environments.forms import ArchiveForm, EnvironmentNameForm, ProjectForm
 from environments.models import Environment, Project, rename, set_tags
-from keys.models import ApiKey, archive
+from keys.models import ApiKey, ApiKeyQuerySet, archive
 
 
-def project_for(request: OrgRequest, slug):
+def project_for(request: OrgRequest, slug: str) -> Project:
     projects = Project.objects.for_organization(request.membership.organization)
     return get_object_or_404(projects, slug=slug)
 
 
-def environment_for(request: OrgRequest, project_slug, environment_slug):
+def environment_for(request: OrgRequest, project_slug: str, environment_slug: str) -> Environment:
     environments = Environment.objects.for_organization(request.membership.organization)
     return get_object_or_404(
         environments.select_related("project"), project__slug=project_slug, slug=environment_slug
     )
 
 
-def refuse_archived(target):
+def refuse_archived(target: Project | Environment) -> None:
     if target.is_archived:
         raise PermissionDenied(f"{target.name} is archived: it cannot change any more.")
 
 
-def render_rename(request, target, form, status=200):
+def render_rename(
+    request: OrgRequest, target: Project | Environment, form: forms.BaseForm, status: int = 200
+) -> TemplateResponse:
     return TemplateResponse(
         request, "dashboard/rename.html", {"target": target, "form": form}, status=status
     )
@@ -40,7 +44,7 @@ def render_rename(request, target, form, status=200):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def project_rename(request: OrgRequest, slug):
+def project_rename(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     refuse_archived(project)
     form = ProjectForm(
@@ -58,7 +62,9 @@ def project_rename(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def environment_rename(request: OrgRequest, project_slug, environment_slug):
+def environment_rename(
+    request: OrgRequest, project_slug: str, environment_slug: str
+) -> HttpResponse:
     environment = environment_for(request, project_slug, environment_slug)
     refuse_archived(environment)
     form = EnvironmentNameForm(
@@ -76,7 +82,7 @@ def environment_rename(request: OrgRequest, project_slug, environment_slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def environment_tags(request: OrgRequest, project_slug, environment_slug):
+def environment_tags(request: OrgRequest, project_slug: str, environment_slug: str) -> HttpResponse:
     """Edit an environment's tags (those who may rename it may tag it)."""
     environment = environment_for(request, project_slug, environment_slug)
     refuse_archived(environment)
@@ -101,7 +107,9 @@ def environment_tags(request: OrgRequest, project_slug, environment_slug):
     )
 
 
-def archive_page(request: OrgRequest, target, keys, done_url):
+def archive_page(
+    request: OrgRequest, target: Project | Environment, keys: ApiKeyQuerySet, done_url: str
+) -> HttpResponse:
     """Confirm with a reason, then archive `target` and revoke `keys` (those still usable)."""
     refuse_archived(target)
     form = ArchiveForm(request.POST if request.method == "POST" else None)
@@ -123,7 +131,7 @@ def archive_page(request: OrgRequest, target, keys, done_url):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
-def project_archive(request: OrgRequest, slug):
+def project_archive(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     keys = ApiKey.objects.filter(environment__project=project).active()
     return archive_page(request, project, keys, "environments:projects")
@@ -131,7 +139,9 @@ def project_archive(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
-def environment_archive(request: OrgRequest, project_slug, environment_slug):
+def environment_archive(
+    request: OrgRequest, project_slug: str, environment_slug: str
+) -> HttpResponse:
     environment = environment_for(request, project_slug, environment_slug)
     keys = ApiKey.objects.filter(environment=environment).active()
     done = reverse("environments:project", args=[project_slug])

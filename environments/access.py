@@ -23,11 +23,16 @@ from environments.models import Membership
 SESSION_KEY = "organization_id"
 
 
-class OrgRequest(HttpRequest):
-    """A signed-in request inside one organization, as `membership_required` hands it to a
-    view: the one place where the request's user and our attributes get their types."""
+class SignedInRequest(HttpRequest):
+    """A request `login_required` let through: its user is a person, not AnonymousUser."""
 
     user: User
+
+
+class OrgRequest(SignedInRequest):
+    """A signed-in request inside one organization, as `membership_required` hands it to a
+    view (it sets `membership` and `memberships`; django-htmx's middleware sets `htmx`)."""
+
     htmx: HtmxDetails
     membership: Membership
     memberships: list[Membership]  # all of the user's, oldest first, for the navigation
