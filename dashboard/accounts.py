@@ -248,8 +248,8 @@ def record_sso_change(
     change: str,
     *,
     request: HttpRequest,
-    sociallogin: Any = None,  # a SocialLogin, or
-    socialaccount: Any = None,  # a SocialAccount
+    sociallogin: Any = None,  # allauth sends a SocialLogin,
+    socialaccount: Any = None,  # or a SocialAccount
     **kwargs: Any,
 ) -> None:
     account = socialaccount or sociallogin.account  # allauth sends one or the other

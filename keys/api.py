@@ -110,7 +110,7 @@ class BearerKey(HttpBearer):
     the URL or a missing key is answered first."""
 
     def __call__(self, request: HttpRequest) -> VerifiedKey:
-        request = cast(KeyRequest, request)  # becomes one here
+        request = cast(KeyRequest, request)  # one from here on
         request.api_key = verify(request, ("manage",))
         if not sends_json(request):
             raise Refusal(
@@ -122,7 +122,7 @@ class BearerKey(HttpBearer):
         return request.api_key
 
     def authenticate(self, request: HttpRequest, token: str) -> None:  # pragma: no cover
-        return None
+        return None  # __call__ does the work
 
 
 def docs_access(view: View) -> View:
