@@ -15,7 +15,7 @@ from audit.models import Action, AuditEvent
 ALERT_ACTIONS = {Action.KEY_LEAKED, Action.KEY_REFUSALS, Action.SIGN_IN_FAILURES}
 
 
-def admin_emails(organization_id):
+def admin_emails(organization_id: int) -> list[str]:
     membership = apps.get_model("environments", "Membership")
     return sorted(
         set(
@@ -28,7 +28,7 @@ def admin_emails(organization_id):
     )
 
 
-def wants_alert(event):
+def wants_alert(event: AuditEvent) -> bool:
     return (
         settings.ALERT_EMAILS
         and event.action in ALERT_ACTIONS
@@ -36,7 +36,7 @@ def wants_alert(event):
     )
 
 
-def message(event):
+def message(event: AuditEvent) -> tuple[str, str]:
     """(subject, body) of the alert for `event`."""
     meta = event.metadata
     key = f"{event.target_name} ({event.target_id}, {meta.get('hint', '')})"
@@ -74,9 +74,9 @@ def message(event):
 
 
 @task()
-def send_alert(event_id):
+def send_alert(event_id: int) -> None:
     event = AuditEvent.objects.filter(pk=event_id).first()
-    if event is None:
+    if event is None or event.organization_id is None:  # wants_alert asked for one
         return
     recipients = admin_emails(event.organization_id)
     if recipients:

@@ -6,11 +6,13 @@ Every event of an organization follows the one before it (`prev_hash`); the chai
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.masking import redact
@@ -27,13 +29,14 @@ from audit.requests import USER_AGENT_MAX, client
 DEFAULT_RETENTION_DAYS = 365
 
 
-def retention_days():
+def retention_days() -> int | None:
     """`AUDIT_RETENTION_DAYS`: an event is kept at least this many days; then
     `prune_audit_events` may delete it (0, or None, keeps every event)."""
-    return getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    days: int | None = getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    return days
 
 
-def _describe_actor(actor):
+def _describe_actor(actor: Any) -> tuple[str, str, str]:
     if actor is None:
         return "system", "", "system"
     if getattr(actor, "is_anonymous", False):
@@ -43,18 +46,22 @@ def _describe_actor(actor):
     return actor._meta.model_name, str(getattr(actor, "public_id", actor.pk)), str(actor)
 
 
+# An organization, a project or an environment, or its id (audit imports no other app).
+type Ref = models.Model | int | None
+
+
 def new_event(
     *,
-    action,
-    organization=None,
-    actor=None,
-    target=None,
-    project=None,
-    environment=None,
-    request=None,
-    metadata=None,
-    actor_name=None,
-):
+    action: str,
+    organization: Ref = None,
+    actor: Any = None,
+    target: Any = None,
+    project: Ref = None,
+    environment: Ref = None,
+    request: HttpRequest | None = None,
+    metadata: dict[str, Any] | None = None,
+    actor_name: str | None = None,
+) -> AuditEvent:
     """An unsaved event, as record() describes it, still without its place in the chain."""
     actor_kind, actor_id, name = _describe_actor(actor)
     ip, user_agent = client(request)
@@ -78,7 +85,7 @@ def new_event(
     )
 
 
-def record(**fields):
+def record(**fields: Any) -> AuditEvent:
     """Append one event to its organization's chain, inside the caller's transaction.
 
     `fields` are new_event's: `actor` is a user, a key, or None for the system; `actor_name`
@@ -112,11 +119,11 @@ class ChainReport:
     broken_event: int | None = None
 
     @property
-    def intact(self):
+    def intact(self) -> bool:
         return not self.problem
 
 
-def _walk(organization_id):
+def _walk(organization_id: int | None) -> ChainReport:
     chain = AuditEvent.objects.chain(organization_id)
     # A pruned chain starts after the hash that its newest checkpoint carries.
     checkpoint = (
@@ -153,7 +160,7 @@ def _walk(organization_id):
     return ChainReport(count, through, problem)
 
 
-def check_chain(organization_id):
+def check_chain(organization_id: int | None) -> ChainReport:
     """Walk one chain oldest first and report whether it holds, and where it breaks."""
     report = _walk(organization_id)
     if not report.intact:
@@ -163,12 +170,12 @@ def check_chain(organization_id):
     return report
 
 
-def verify_chain(organization_id):
+def verify_chain(organization_id: int | None) -> str | None:
     """Walk one chain oldest first. Return None if it holds, else what is broken and where."""
     return check_chain(organization_id).problem or None
 
 
-def chain_ids():
+def chain_ids() -> list[int | None]:
     """Every chain that has events: organization ids, with None for the unaffiliated chain."""
     ids = set(AuditEvent.objects.order_by().values_list("organization_id", flat=True).distinct())
     return sorted(ids, key=lambda i: (i is not None, i or 0))
@@ -181,7 +188,9 @@ class Pruned:
     checkpoint: AuditEvent | None  # None on a dry run
 
 
-def prune_chain(organization_id, *, older_than, dry_run=False):
+def prune_chain(
+    organization_id: int | None, *, older_than: datetime, dry_run: bool = False
+) -> Pruned | None:
     """Delete the oldest stretch of one chain: the events recorded before `older_than`, up to
     the first newer one. A checkpoint event carrying the last pruned hash is appended in the
     same transaction, so what remains still verifies. None if there is nothing to prune.
@@ -192,8 +201,8 @@ def prune_chain(organization_id, *, older_than, dry_run=False):
             chain=ChainHead.name_for(organization_id)
         )
         chain = AuditEvent.objects.chain(organization_id)
-        first_kept = chain.filter(created_at__gte=older_than).values_list("id", flat=True)
-        first_kept = first_kept.first()
+        kept = chain.filter(created_at__gte=older_than).values_list("id", flat=True)
+        first_kept = kept.first()
         doomed = chain if first_kept is None else chain.filter(id__lt=first_kept)
         last = doomed.order_by("-id").only("id", "hash").first()
         if last is None:
@@ -217,7 +226,7 @@ def prune_chain(organization_id, *, older_than, dry_run=False):
     return Pruned(count, last.pk, checkpoint)
 
 
-def _delete_through(organization_id, last_id):
+def _delete_through(organization_id: int | None, last_id: int) -> int:
     """The one place that deletes events. On PostgreSQL the table's trigger refuses any
     DELETE unless this transaction says it is a prune."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
@@ -227,17 +236,17 @@ def _delete_through(organization_id, last_id):
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL keydesk.audit_prune = 'on'")
         cursor.execute(f"DELETE FROM {table} WHERE {org} AND id <= %s", params)  # noqa: S608
-        deleted = cursor.rowcount
+        deleted: int = cursor.rowcount
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL keydesk.audit_prune = 'off'")
     return deleted
 
 
-def prune_cutoff(days, now=None):
+def prune_cutoff(days: int, now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=days)
 
 
-def chains_to_check(organization_slug=None):
+def chains_to_check(organization_slug: str | None = None) -> list[int | None]:
     """The commands' chains: one organization's (by slug), else every chain that has events."""
     if not organization_slug:
         return chain_ids()
@@ -249,12 +258,12 @@ def chains_to_check(organization_slug=None):
     return [organization.pk]
 
 
-def verify_and_keep(organization_id, *, by):
+def verify_and_keep(organization_id: int | None, *, by: str) -> ChainHead:
     """Walk the chain now and keep the outcome on its head; return the head."""
     return ChainHead.keep_verification(organization_id, check_chain(organization_id), by=by)
 
 
-def record_checkpoints(*, now=None):
+def record_checkpoints(*, now: datetime | None = None) -> int:
     """Once a day, an `audit_checkpoint` event in each organization's chain carrying its head
     hash, so a copy of it (a webhook, an export) lives outside the database."""
     now = now or timezone.now()

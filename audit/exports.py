@@ -2,7 +2,11 @@
 
 import csv
 import json
+from collections.abc import Iterator
+from typing import Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.chain import record
@@ -36,11 +40,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 class _Echo:
     """A file-like object for csv.writer that hands each line back instead of storing it."""
 
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def _flat(event):
+def _flat(event: AuditEvent) -> list[object]:
     record = event.as_record()
     actor_kind, actor_id, actor_name = record.pop("actor")
     target_kind, target_id, target_name = record.pop("target")
@@ -56,7 +60,7 @@ def _flat(event):
     return [_cell(record[column]) for column in CSV_COLUMNS]
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_START):
@@ -64,14 +68,14 @@ def _cell(value):
     return value
 
 
-def csv_lines(events):
+def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for event in events.iterator(chunk_size=CHUNK_SIZE):
         yield writer.writerow(_flat(event))
 
 
-def jsonl_lines(events):
+def jsonl_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     """One JSON object per line, exactly as recorded: each line can be rechecked against
     its hash (`SHA-256(prev_hash + canonical JSON of the line without id and hashes)`)."""
     for event in events.iterator(chunk_size=CHUNK_SIZE):
@@ -84,7 +88,14 @@ FORMATS = {
 }
 
 
-def export(*, organization, fmt, filters, by, request=None):
+def export(
+    *,
+    organization: Any,
+    fmt: str,
+    filters: dict[str, Any],
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Iterator[str]:
     """The lines, in `fmt`, of every event of `organization` that `filters` select
     (`AuditEventQuerySet.matching`'s), newest first.
 
@@ -103,6 +114,6 @@ def export(*, organization, fmt, filters, by, request=None):
     return lines(events.filter(id__lt=exported.pk).order_by("-id"))
 
 
-def filename(organization, fmt):
+def filename(organization: Any, fmt: str) -> str:
     """The export's file name: whose events, and when they left."""
     return f"keydesk-audit-{organization.slug}-{timezone.now():%Y%m%dT%H%M%SZ}.{fmt}"

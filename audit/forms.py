@@ -1,4 +1,6 @@
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -25,14 +27,14 @@ class OpenChoiceField(forms.ChoiceField):
     force.
     """
 
-    def __init__(self, *, accepts: forms.Field, **kwargs) -> None:
+    def __init__(self, *, accepts: forms.Field, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
         self.accepts = accepts
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         return self.accepts.clean(value)
 
-    def validate(self, value) -> None:
+    def validate(self, value: Any) -> None:
         pass  # `to_python` checked it; the choices are only what the select offers
 
 
@@ -77,16 +79,22 @@ class EventFilterForm(forms.Form):
     )
     errors_beside_fields = False  # the table lists them (config/forms.py)
 
-    def __init__(self, *args, organization=None, **kwargs):
-        super().__init__(*args, auto_id="filter-%s", **kwargs)
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, organization: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(data, auto_id="filter-%s", **kwargs)
         self.organization = organization
         # Callables: read when the select is drawn, never for an export.
-        self.fields["actor"].choices = self._actor_choices
-        self.fields["project"].choices = self._project_choices
-        self.fields["environment"].choices = self._environment_choices
+        for name, choices in (
+            ("actor", self._actor_choices),
+            ("project", self._project_choices),
+            ("environment", self._environment_choices),
+        ):
+            cast(OpenChoiceField, self.fields[name]).choices = choices
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", "The end date comes before the start date.")
@@ -95,54 +103,54 @@ class EventFilterForm(forms.Form):
                 data[name] = data[name].strip()
         return data
 
-    def filters(self):
+    def filters(self) -> dict[str, Any]:
         """The filters in force, for `AuditEventQuerySet.matching`."""
         return {n: self.cleaned_data[n] for n in FILTERS if self.cleaned_data.get(n)}
 
-    def params(self, **changes):
+    def params(self, **changes: object) -> dict[str, str]:
         """The filters as query-string values; `changes` sets or drops some."""
         values = {n: self.cleaned_data.get(n) for n in FILTERS}
         values.update(changes)
         return {n: str(v) for n, v in values.items() if v not in (None, "")}
 
-    def url(self, name="audit:review", **changes):
+    def url(self, name: str = "audit:review", **changes: Any) -> str:
         """This view (narrowed by `changes`) from its first page; the pager adds a cursor."""
         query = urlencode(self.params(**changes))
         return reverse(name) + (f"?{query}" if query else "")
 
     @property
-    def problems(self):
+    def problems(self) -> list[str]:
         """Each error, named by its field's label."""
         return [
             f"{self.fields[name].label or name.capitalize()}: {message}"
             if name in self.fields
-            else message
+            else str(message)
             for name, messages in self.errors.items()
             for message in messages
         ]
 
     @property
-    def is_filtered(self):
+    def is_filtered(self) -> bool:
         return bool(self.filters())
 
     @property
-    def csv_url(self):
+    def csv_url(self) -> str:
         return self.url("audit:export_csv")
 
     @property
-    def jsonl_url(self):
+    def jsonl_url(self) -> str:
         return self.url("audit:export_jsonl")
 
     # The selects' choices, from the organization (read duck-typed: audit imports no other
     # app). A value in force that is not among them (a removed member, a key, a deleted
     # project) is offered too, so the select shows what is in force.
-    def _not_offered(self, name, choices):
+    def _not_offered(self, name: str, choices: list[Any]) -> list[tuple[str, str]]:
         current = str(self.data.get(name, ""))
         if current and current not in {str(value) for value, _ in flatten_choices(choices)}:
             return [(current, f"{current} (not current)")]
         return []
 
-    def _actor_choices(self):
+    def _actor_choices(self) -> list[tuple[str, str]]:
         memberships = self.organization.memberships.select_related("user").order_by(
             "user__username"
         )
@@ -155,14 +163,14 @@ class EventFilterForm(forms.Form):
         return [*choices, *self._not_offered("actor", choices)]
 
     @cached_property
-    def _projects(self):
+    def _projects(self) -> list[Any]:
         return list(self.organization.projects.prefetch_related("environments"))
 
-    def _project_choices(self):
+    def _project_choices(self) -> list[tuple[str, str]]:
         choices = [("", "Any project"), *((str(p.pk), p.name) for p in self._projects)]
         return [*choices, *self._not_offered("project", choices)]
 
-    def _environment_choices(self):
+    def _environment_choices(self) -> list[tuple[str, Any]]:
         """Grouped by project."""
         choices = [
             ("", "Any environment"),

@@ -5,6 +5,7 @@ Plain Python, importing nothing of Django or of any model: the log filter
 """
 
 import re
+from typing import Any, overload
 
 # Anything shaped like a Keydesk key, whether or not its checksum holds.
 KEY_LIKE_RE = re.compile(r"kd_(?:live|test)_[0-9A-Za-z]{8,}")
@@ -16,7 +17,11 @@ def mask(text: str) -> str:
     return KEY_LIKE_RE.sub(lambda m: m.group(0)[:KEPT] + "[redacted]", text)
 
 
-def redact(value):
+@overload
+def redact(value: str) -> str: ...
+@overload
+def redact[T](value: T) -> T: ...
+def redact(value: Any) -> Any:
     """`value` with anything shaped like a key masked, through lists and dicts."""
     if isinstance(value, str):
         return mask(value)

@@ -7,7 +7,9 @@ it records duck-typed (anything with a pk and a name).
 
 import hashlib
 import json
-from datetime import datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +17,9 @@ from django.utils import timezone
 
 from audit.requests import USER_AGENT_MAX
 from config.pagination import Keyset
+
+if TYPE_CHECKING:
+    from audit.chain import ChainReport
 
 GENESIS_HASH = "0" * 64
 
@@ -61,30 +66,32 @@ class AppendOnlyError(Exception):
     """Raised on any attempt to change or remove a recorded event."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     # The chain is the record: nothing rewrites it, and nothing appends around record().
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events are never updated.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit events are never deleted.")
 
-    def bulk_update(self, objs, fields, batch_size=None):
+    def bulk_update(
+        self, objs: Iterable["AuditEvent"], fields: Iterable[str], batch_size: int | None = None
+    ) -> NoReturn:
         raise AppendOnlyError("Audit events are never updated.")
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable["AuditEvent"], *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events are appended one by one with record().")
 
-    def for_organization(self, organization):
+    def for_organization(self, organization: models.Model | int) -> Self:
         return self.filter(organization=organization)
 
-    def chain(self, organization_id):
+    def chain(self, organization_id: int | None) -> Self:
         """One chain, oldest first: an organization's, or (None) the events with none."""
         if organization_id is None:
             return self.filter(organization__isnull=True).order_by("id")
         return self.filter(organization_id=organization_id).order_by("id")
 
-    def by_actor(self, token):
+    def by_actor(self, token: str) -> Self:
         """`user:<pk>`, `apikey:<key id>`, or a bare kind (`system`, `anonymous`)."""
         kind, _, actor_id = token.partition(":")
         events = self.filter(actor_kind=kind)
@@ -93,15 +100,15 @@ class AuditEventQuerySet(models.QuerySet):
     def matching(
         self,
         *,
-        actor="",
-        action="",
-        project=None,
-        environment=None,
-        key="",
-        since=None,
-        until=None,
-        q="",
-    ):
+        actor: str = "",
+        action: str = "",
+        project: int | None = None,
+        environment: int | None = None,
+        key: str = "",
+        since: date | None = None,
+        until: date | None = None,
+        q: str = "",
+    ) -> Self:
         """The events that pass the review page's filters; every filter has its index.
 
         `since` and `until` are dates, both included (whole days, in the current time zone);
@@ -131,7 +138,7 @@ class AuditEventQuerySet(models.QuerySet):
 NEWEST_FIRST = Keyset("audit", ("id",))
 
 
-def start_of_day(day):
+def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -151,20 +158,22 @@ class ChainHead(models.Model):
     verified_through = models.BigIntegerField(null=True, blank=True)  # newest event checked
     verified_problem = models.CharField(max_length=500, blank=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.chain
 
     @staticmethod
-    def name_for(organization_id):
+    def name_for(organization_id: int | None) -> str:
         return "none" if organization_id is None else f"org:{organization_id}"
 
     @classmethod
-    def for_organization(cls, organization_id):
+    def for_organization(cls, organization_id: int | None) -> "ChainHead | None":
         """The chain's head, if anything was ever recorded in it."""
         return cls.objects.filter(chain=cls.name_for(organization_id)).first()
 
     @classmethod
-    def keep_verification(cls, organization_id, report, *, by):
+    def keep_verification(
+        cls, organization_id: int | None, report: "ChainReport", *, by: str
+    ) -> "ChainHead":
         """Keep a walk's outcome (audit.chain's ChainReport) on the chain's head; return it."""
         head = cls.for_organization(organization_id)
         if head is None:  # nothing recorded yet (or the row is gone: the report says so)
@@ -180,7 +189,7 @@ class ChainHead(models.Model):
         return head
 
     @property
-    def verified_intact(self):
+    def verified_intact(self) -> bool:
         return self.verified_at is not None and not self.verified_problem
 
 
@@ -193,7 +202,7 @@ VERIFICATION_FIELDS = (
 )
 
 
-def _place(model):
+def _place(model: str) -> models.ForeignKey[Any, Any]:
     """A reference to where an event happened that outlives it: no constraint, no cascade."""
     return models.ForeignKey(
         model,
@@ -259,18 +268,18 @@ class AuditEvent(models.Model):
             models.Index(fields=["organization", "created_at"], name="audit_org_created"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.target_name or self.actor_name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("Audit events are never updated.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events are never deleted.")
 
-    def content(self):
+    def content(self) -> dict[str, Any]:
         """The event's recorded content: what the hash covers, and what an export carries."""
         return {
             "organization": self.organization_id,
@@ -292,24 +301,24 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         return hashlib.sha256(self.prev_hash.encode() + self.canonical()).hexdigest()
 
-    def as_record(self):
+    def as_record(self) -> dict[str, Any]:
         """The event as an export line: its content, its id and its two hashes. Anyone can
         recheck a line: SHA-256(prev_hash + canonical JSON of the content) == hash."""
         return {"id": self.pk, **self.content(), "prev_hash": self.prev_hash, "hash": self.hash}
 
     @property
-    def actor_token(self):
+    def actor_token(self) -> str:
         """The actor as the review page's `actor` filter names it."""
         return f"{self.actor_kind}:{self.actor_id}" if self.actor_id else self.actor_kind
 
     @property
-    def actor_label(self):
+    def actor_label(self) -> str:
         if self.actor_kind == "anonymous":
             return f"{self.actor_name} (not signed in)" if self.actor_name else "anonymous"
         return self.actor_name or self.actor_kind
 
     @property
-    def changes(self):
+    def changes(self) -> list[tuple[str, str, str]]:
         """(field, before, after) rows when the metadata records a change, else []."""
         before, after = self.metadata.get("before"), self.metadata.get("after")
         if not isinstance(before, dict) or not isinstance(after, dict):
@@ -317,23 +326,23 @@ class AuditEvent(models.Model):
         return [(f, _shown(before.get(f)), _shown(after.get(f))) for f in sorted(before | after)]
 
     @property
-    def metadata_json(self):
+    def metadata_json(self) -> str:
         return json.dumps(self.metadata, indent=2, sort_keys=True, ensure_ascii=False)
 
 
-def _shown(value):
+def _shown(value: object) -> str:
     if value is None:
         return "—"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def canonical_bytes(content) -> bytes:
+def canonical_bytes(content: object) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 # Webhooks hang off the audit log (DESIGN.md section 14): a delivery is made for an event.
 # The sending lives in audit/webhooks.py.
-EVENT_TYPES = {
+EVENT_TYPES: dict[str, str] = {
     Action.KEY_CREATED: "key.created",
     Action.KEY_UPDATED: "key.updated",
     Action.KEY_ROTATED: "key.rotated",
@@ -349,11 +358,11 @@ EVENT_TYPES = {
 WEBHOOK_EVENT_TYPES = sorted(EVENT_TYPES.values())
 
 
-class WebhookQuerySet(models.QuerySet):
-    def for_organization(self, organization):
+class WebhookQuerySet(models.QuerySet["Webhook"]):
+    def for_organization(self, organization: models.Model | int | None) -> Self:
         return self.filter(organization=organization)
 
-    def subscribed_to(self, event_type):
+    def subscribed_to(self, event_type: str) -> list["Webhook"]:
         """Active webhooks that asked for `event_type` (SQLite has no JSON contains: in Python)."""
         return [w for w in self.filter(is_active=True) if event_type in w.events]
 
@@ -377,7 +386,7 @@ class Webhook(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.url
 
 
@@ -408,5 +417,5 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.event_type} to {self.webhook_id}"

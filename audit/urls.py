@@ -1,9 +1,15 @@
-from django.urls import path
+from collections.abc import Callable
+
+from django.http import HttpResponseBase
+from django.urls import URLPattern, path
 
 from audit import views
 
+type View = Callable[..., HttpResponseBase]
+type ViewDecorator = Callable[[View], View]
 
-def patterns(access, sensitive):
+
+def patterns(access: ViewDecorator, sensitive: ViewDecorator) -> tuple[list[URLPattern], str]:
     """The review URLs, each behind `access`, the exports behind `sensitive` too: config
     passes the admin-only membership check and the recent sign-in check (audit imports no
     other app, so it cannot apply them itself)."""

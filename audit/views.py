@@ -46,7 +46,7 @@ def review(request: AuditRequest) -> TemplateResponse:
             url=form.url(),
         )
     status = 200 if page is not None else 422
-    context = {"form": form, "page": page}
+    context: dict[str, object] = {"form": form, "page": page}
     if request.htmx and not request.htmx.history_restore_request:
         response = TemplateResponse(
             request, "audit/review.html#audit-table", context, status=status
@@ -85,7 +85,7 @@ def export_jsonl(request: AuditRequest) -> HttpResponse | StreamingHttpResponse:
     return export(request, "jsonl")
 
 
-def export(request: AuditRequest, fmt) -> HttpResponse | StreamingHttpResponse:
+def export(request: AuditRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """Every event the filters select, whatever page the link was on (audit.exports)."""
     form = EventFilterForm(request.GET)
     if not form.is_valid():

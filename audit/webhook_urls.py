@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from audit import webhook_views as views
+from audit.urls import ViewDecorator
 
 
-def patterns(access, sensitive):
+def patterns(access: ViewDecorator, sensitive: ViewDecorator) -> tuple[list[URLPattern], str]:
     """The webhook settings URLs, each behind `access`, changes behind `sensitive` too (config
     passes the membership check and the recent sign-in check)."""
     return (

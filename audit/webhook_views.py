@@ -7,6 +7,7 @@ its organization.
 
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
@@ -65,7 +66,9 @@ def webhook_detail(request: AuditRequest, webhook_id: int) -> TemplateResponse:
 
 
 @require_POST
-def delivery_redeliver(request: AuditRequest, webhook_id: int, delivery_id: int):
+def delivery_redeliver(
+    request: AuditRequest, webhook_id: int, delivery_id: int
+) -> HttpResponseRedirect:
     delivery = get_object_or_404(
         WebhookDelivery.objects.filter(
             webhook__organization=request.membership.organization, webhook_id=webhook_id

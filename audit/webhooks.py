@@ -17,6 +17,7 @@ import socket
 import ssl
 import uuid
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook as Signer
 
 from audit import alerts
-from audit.models import EVENT_TYPES, DeliveryStatus, Webhook, WebhookDelivery
+from audit.models import EVENT_TYPES, AuditEvent, DeliveryStatus, Webhook, WebhookDelivery
 
 RETRY_WINDOW = timedelta(hours=24)
 # Seconds before each retry; the last one repeats until the window closes.
@@ -38,15 +39,15 @@ class UnsafeURL(ValueError):
     """An endpoint Keydesk will not send to; the message says why."""
 
 
-def new_secret():
+def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def private_allowed():
+def private_allowed() -> bool:
     return settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS
 
 
-def check_url(url):
+def check_url(url: str) -> list[str]:
     """The addresses `url` may be reached at, every one of them public. Raises UnsafeURL."""
     try:
         parts = urlsplit(url)
@@ -61,7 +62,7 @@ def check_url(url):
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise UnsafeURL(f"{parts.hostname} does not resolve.") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not private_allowed():
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
@@ -73,7 +74,7 @@ def check_url(url):
     return addresses
 
 
-def payload(event):
+def payload(event: AuditEvent) -> dict[str, Any]:
     """The body of a delivery: what the event already carries (its metadata has no key in
     it: record() masks anything shaped like one)."""
     return {
@@ -93,7 +94,7 @@ def payload(event):
     }
 
 
-def on_event(event):
+def on_event(event: AuditEvent) -> None:
     """Called by record() inside the event's transaction: deliveries and alerts follow its
     commit."""
     if event.action in EVENT_TYPES and event.organization_id is not None:
@@ -102,7 +103,7 @@ def on_event(event):
         transaction.on_commit(lambda: alerts.send_alert.enqueue(event.pk))
 
 
-def enqueue_deliveries(event):
+def enqueue_deliveries(event: AuditEvent) -> None:
     event_type = EVENT_TYPES[event.action]
     body = payload(event)
     for webhook in Webhook.objects.for_organization(event.organization_id).subscribed_to(
@@ -118,23 +119,25 @@ def enqueue_deliveries(event):
         deliver.enqueue(delivery.pk)
 
 
-def redeliver(delivery):
+def redeliver(delivery: WebhookDelivery) -> None:
     """`Redeliver`: the same message again (same id, so a receiver can tell), now."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING)
     transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
 
 
-def post(url, address, body, headers):
+def post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
     """POST to `url` over a connection to `address` (already checked); the status code."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""  # check_url made sure there is one
     sock = socket.create_connection((address, port), timeout=TIMEOUT)
+    connection: http.client.HTTPConnection
     if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(parts.hostname, port, timeout=TIMEOUT)
-        sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
+        connection = http.client.HTTPSConnection(host, port, timeout=TIMEOUT)
+        sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
     else:
-        connection = http.client.HTTPConnection(parts.hostname, port, timeout=TIMEOUT)
+        connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
     connection.sock = sock  # connected to the checked address, never resolved again
     try:
         connection.request("POST", path, body=body, headers=headers)
@@ -145,7 +148,7 @@ def post(url, address, body, headers):
         connection.close()
 
 
-def attempt(delivery):
+def attempt(delivery: WebhookDelivery) -> tuple[bool, int | None, str]:
     """One try; returns (succeeded, response status or None, error text)."""
     webhook = delivery.webhook
     try:
@@ -172,7 +175,7 @@ def attempt(delivery):
 
 
 @task()
-def deliver(delivery_id):
+def deliver(delivery_id: int) -> None:
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
         return

@@ -4,6 +4,8 @@ Templates write `{{ form }}` or `{{ form.name.as_field_group }}`; the markup of 
 (label, control, help, errors, and the ids that tie them together) lives in one template.
 """
 
+from typing import Any
+
 from django.forms import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.forms.utils import ErrorList
@@ -11,7 +13,13 @@ from django.utils.safestring import SafeString
 
 
 class KeydeskBoundField(BoundField):
-    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None) -> SafeString:
+    def label_tag(
+        self,
+        contents: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        label_suffix: str | None = None,
+        tag: str | None = None,
+    ) -> SafeString:
         """No trailing colon: accessible names are exactly the labels (DESIGN.md 12)."""
         return super().label_tag(contents, attrs, label_suffix="", tag=tag)
 

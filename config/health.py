@@ -2,7 +2,7 @@
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -11,12 +11,12 @@ from config.outages import brief_locks
 
 @require_safe
 @never_cache
-def livez(request):
+def livez(request: HttpRequest) -> JsonResponse:
     """The process is up and serving. No I/O."""
     return JsonResponse({"status": "ok"})
 
 
-def database_reads():
+def database_reads() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -25,7 +25,7 @@ def database_reads():
     return True
 
 
-def database_writes():
+def database_writes() -> bool:
     """A write that changes nothing: refused by a read-only database or a full standby."""
     try:
         with brief_locks(), connection.cursor() as cursor:
@@ -36,7 +36,7 @@ def database_writes():
     return True
 
 
-def cache_answers():
+def cache_answers() -> bool:
     try:
         cache.set("kd:readyz", 1, timeout=5)
         return cache.get("kd:readyz") == 1
@@ -46,7 +46,7 @@ def cache_answers():
 
 @require_safe
 @never_cache
-def readyz(request):
+def readyz(request: HttpRequest) -> JsonResponse:
     """503 when the database cannot be read: this host can do nothing useful. 200 "degraded"
     when only the shared cache or database writes fail: keys still verify, so taking every
     host out of the load balancer at once would turn a partial outage into a full one."""

@@ -8,9 +8,10 @@ would ask the unreachable database for the signed-in user.
 import contextlib
 import logging
 import sys
+from collections.abc import Callable, Iterator
 
 from django.db import InterfaceError, InternalError, OperationalError, connection, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
@@ -22,8 +23,9 @@ RETRY_AFTER = "5"
 LOCK_WAIT_MS = 200
 
 
-def database_unavailable(request, error):
+def database_unavailable(request: HttpRequest, error: BaseException) -> HttpResponse:
     logger.warning("Database unavailable for %s: %s: %s", request.path, type(error).__name__, error)
+    response: HttpResponse
     if request.path.startswith("/v1/"):
         body = {
             "error": {
@@ -41,19 +43,19 @@ def database_unavailable(request, error):
 class DatabaseOutageMiddleware:
     """Turns a database outage met by a view into the 503 answer."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DATABASE_ERRORS):
             return database_unavailable(request, exception)
         return None
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: an outage met outside a view (a middleware saving the session) is a 503 too."""
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_ERRORS):
@@ -62,7 +64,7 @@ def server_error(request):
 
 
 @contextlib.contextmanager
-def brief_locks():
+def brief_locks() -> Iterator[None]:
     """One transaction that waits at most LOCK_WAIT_MS for a lock, for writes that must never
     stall a request (a verification's side writes, the readiness probe)."""
     if connection.vendor == "sqlite":

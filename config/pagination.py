@@ -104,7 +104,7 @@ class Keyset:
         (ENDING)."""
         return self._sign(direction, [getattr(row, f) for f in self.fields], scope)
 
-    def _older(self, rows, values, scope, size) -> Page:
+    def _older(self, rows: QuerySet, values: list[Any] | None, scope: Any, size: int) -> Page:
         if values is not None:
             rows = rows.filter(_beyond(self.fields, values, "lt"))
         found = list(rows.order_by(*(f"-{f}" for f in self.fields))[: size + 1])
@@ -117,7 +117,9 @@ class Keyset:
             newer = self._sign(ENDING, values, scope)
         return Page(page, older=older, newer=newer)
 
-    def _newer(self, rows, values, scope, size, *, inclusive=False) -> Page:
+    def _newer(
+        self, rows: QuerySet, values: list[Any], scope: Any, size: int, *, inclusive: bool = False
+    ) -> Page:
         newer_rows = rows.filter(_beyond(self.fields, values, "gt", inclusive=inclusive))
         found = list(newer_rows.order_by(*self.fields)[: size + 1])
         if len(found) <= size:  # nothing newer beyond: that is the first page, full
@@ -126,10 +128,10 @@ class Keyset:
         older, newer = self.cursor(OLDER, page[-1], scope), self.cursor(NEWER, page[0], scope)
         return Page(page, older=older, newer=newer)
 
-    def _sign(self, direction, values, scope) -> str:
+    def _sign(self, direction: str, values: list[Any], scope: Any) -> str:
         return self._signer(scope).sign_object([direction, *map(_dumped, values)])
 
-    def _signer(self, scope) -> signing.Signer:
+    def _signer(self, scope: Any) -> signing.Signer:
         return signing.Signer(salt=f"keydesk.pages.{self.name}.{scope}")
 
     def _load(self, model: type[Model], cursor: str, scope: Any) -> tuple[str, list]:
@@ -143,11 +145,11 @@ class Keyset:
             raise InvalidCursor("This page link is not one this list gave.") from None
 
 
-def _dumped(value):
+def _dumped(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _loaded(model: type[Model], name: str, value):
+def _loaded(model: type[Model], name: str, value: object) -> Any:
     field = model._meta.get_field(name)
     if not isinstance(field, Field):
         raise ImproperlyConfigured(f"A list is ordered by columns, not by {name!r}.")
@@ -156,7 +158,7 @@ def _loaded(model: type[Model], name: str, value):
     return field.to_python(value)
 
 
-def _beyond(fields: tuple[str, ...], values: list, op: str, *, inclusive=False) -> Q:
+def _beyond(fields: tuple[str, ...], values: list[Any], op: str, *, inclusive: bool = False) -> Q:
     """Rows past `values` in the order of `fields` (`lt`: older, `gt`: newer; `inclusive`:
     the row at `values` too), compared field by field; the first field's bound lets an index
     range start there."""

@@ -1,6 +1,7 @@
 """Keydesk settings: everything that differs between machines comes from the environment."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -74,14 +75,14 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", defa
 
 # Security alerts by email to each organization's admins: through EMAIL_URL (django-environ's
 # form, e.g. smtp+tls://user:password@smtp.example.com:587), or the console in DEBUG.
-def mailers(url):
+def mailers(url: str) -> dict[str, dict[str, Any]]:
     """Django's MAILERS from django-environ's reading of EMAIL_URL (empty: the console in
     DEBUG, else none)."""
     if not url:
         console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
         return {"default": console} if DEBUG else {}
     config = env.email_url_config(url)
-    mailer = {"BACKEND": config["EMAIL_BACKEND"]}
+    mailer: dict[str, Any] = {"BACKEND": config["EMAIL_BACKEND"]}
     if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         mailer["OPTIONS"] = {
             "host": config["EMAIL_HOST"],
@@ -245,25 +246,26 @@ USERSESSIONS_TRACK_ACTIVITY = True
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 
 
-def origin(url):
+def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def sso_providers():
+def sso_providers() -> tuple[dict[str, dict[str, Any]], list[str]]:
     """allauth's SOCIALACCOUNT_PROVIDERS, a provider for each set of variables present, and
     the origins their sign-in forms post on to (for the CSP's form-action).
 
     Configured here, not as SocialApp rows, so the environment alone decides what is offered."""
 
-    def app(prefix, **settings):
+    def app(prefix: str, **settings: str) -> dict[str, Any] | None:
         client_id = env(f"{prefix}_CLIENT_ID", default="")
         secret = env(f"{prefix}_CLIENT_SECRET", default="")
         if not (client_id and secret):
             return None
         return {"client_id": client_id, "secret": secret, "settings": settings}
 
-    providers, origins = {}, []
+    providers: dict[str, dict[str, Any]] = {}
+    origins: list[str] = []
     if github := app("GITHUB"):
         providers["github"] = {"APPS": [github]}
         origins.append("https://github.com")

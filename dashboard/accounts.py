@@ -4,16 +4,21 @@ allauth asks this adapter at each step, so the audit events of sign-in, failed s
 password change are recorded here, whichever allauth view or flow led to them.
 """
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm
 from allauth.account.forms import SetPasswordForm as AllauthSetPasswordForm
 from allauth.core import context
-from allauth.socialaccount.models import SocialAccount
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import User
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from audit import bursts
@@ -28,29 +33,31 @@ USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 REAUTHENTICATE_WITH_PROVIDER = "reauthenticate_with_provider"
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str:
     """django-axes' view of the client's address (see AXES_CLIENT_IP_CALLABLE)."""
     return client_ip(request) or ""
 
 
-def chains_of(username):
+def chains_of(username: str) -> list[Organization | None]:
     """The organizations whose chains record this account's sign-ins: each one it belongs
     to, else [None], the chain of events with no organization (so no attempt goes unlogged)."""
     return list(Organization.objects.filter(memberships__user__username=username)) or [None]
 
 
-def record_for_user(request, user, action, **extra):
+def record_for_user(
+    request: HttpRequest | None, user: AbstractBaseUser, action: str, **extra: Any
+) -> None:
     """One event in each chain of `user` (see chains_of)."""
     for organization in chains_of(user.get_username()):
         record(action=action, organization=organization, actor=user, request=request, **extra)
 
 
-def provider_details(sociallogin):
+def provider_details(sociallogin: SocialLogin) -> dict[str, str]:
     """What the audit log records of the single sign-on provider a sign-in came through."""
     return {"provider": sociallogin.account.provider, "provider_name": sociallogin.provider.name}
 
 
-def record_failed_sign_in(request, username):
+def record_failed_sign_in(request: HttpRequest, username: str) -> None:
     failures = bursts.observe(
         "sign_in",
         username,
@@ -89,14 +96,14 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
-    def get_client_ip(self, request):
+    def get_client_ip(self, request: HttpRequest) -> str:
         # The same address as the audit log and django-axes (TRUSTED_PROXY_COUNT).
         return client_ip(request) or request.META.get("REMOTE_ADDR", "")
 
-    def is_open_for_signup(self, request):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         return settings.REGISTRATION_OPEN
 
-    def get_reauthentication_methods(self, user):
+    def get_reauthentication_methods(self, user: AbstractBaseUser) -> list[dict[str, str]]:
         """allauth's (the password, a second factor); an account with neither that signs in
         through a provider confirms it is them by signing in with it again."""
         methods = super().get_reauthentication_methods(user)
@@ -105,7 +112,7 @@ class AccountAdapter(DefaultAccountAdapter):
             methods = [{"id": REAUTHENTICATE_WITH_PROVIDER, "description": "", "url": url}]
         return methods
 
-    def is_reauthentication_required(self, *, app, **kwargs):
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """For allauth's own sensitive steps (a second factor, a provider connected): for an
         account that signs in only through a provider, the recent sign-in with it is the
         re-authentication, as for Keydesk's own actions (allauth counts only the password and
@@ -118,10 +125,18 @@ class AccountAdapter(DefaultAccountAdapter):
                 return not signed_in_recently(request)
         return required
 
-    def get_password_change_redirect_url(self, request):
+    def get_password_change_redirect_url(self, request: HttpRequest) -> str:
         return "/"
 
-    def post_login(self, request, user, *, signup, signal_kwargs=None, **kwargs):
+    def post_login(
+        self,
+        request: HttpRequest,
+        user: AbstractBaseUser,
+        *,
+        signup: bool,
+        signal_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> HttpResponse:
         """Every stage passed (password or single sign-on, then a second factor if any):
         signed in. A sign-in through a provider names it."""
         response = super().post_login(
@@ -133,7 +148,7 @@ class AccountAdapter(DefaultAccountAdapter):
             record_for_user(request, user, Action.SIGN_IN, metadata=metadata)
         return response
 
-    def authentication_failed(self, request, **credentials):
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         # Bounded like the field itself, without NUL characters that PostgreSQL cannot store.
         username = str(credentials.get("username") or "").replace("\x00", "").strip()
         username = username[:USERNAME_MAX_LENGTH]
@@ -145,7 +160,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SignInForm(LoginForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["login"]
         field.label = "Username"
@@ -161,7 +176,7 @@ class ChangePasswordForm(AllauthChangePasswordForm):
 
     allauth keeps this session signed in; Django's session hash ends the user's others."""
 
-    def save(self):
+    def save(self) -> None:
         request = context.request
         with transaction.atomic():
             super().save()
@@ -172,7 +187,7 @@ class ChangePasswordForm(AllauthChangePasswordForm):
 class SetPasswordForm(AllauthSetPasswordForm):
     """allauth's first password for an account made through single sign-on, audited."""
 
-    def save(self):
+    def save(self) -> None:
         request = context.request
         with transaction.atomic():
             super().save()
@@ -194,7 +209,14 @@ MFA_ACTIONS = {
 }
 
 
-def record_two_factor_change(change, *, request, user, authenticator, **kwargs):
+def record_two_factor_change(
+    change: str,
+    *,
+    request: HttpRequest,
+    user: AbstractBaseUser,
+    authenticator: Authenticator,
+    **kwargs: Any,
+) -> None:
     with transaction.atomic():
         record_for_user(
             request,
@@ -205,7 +227,7 @@ def record_two_factor_change(change, *, request, user, authenticator, **kwargs):
         )
 
 
-def connect_two_factor_audit():
+def connect_two_factor_audit() -> None:
     from functools import partial
 
     from allauth.mfa import signals
@@ -222,7 +244,14 @@ def connect_two_factor_audit():
 SSO_ACTIONS = {"added": Action.SSO_CONNECTED, "removed": Action.SSO_DISCONNECTED}
 
 
-def record_sso_change(change, *, request, sociallogin=None, socialaccount=None, **kwargs):
+def record_sso_change(
+    change: str,
+    *,
+    request: HttpRequest,
+    sociallogin: Any = None,  # allauth sends a SocialLogin,
+    socialaccount: Any = None,  # or a SocialAccount
+    **kwargs: Any,
+) -> None:
     account = socialaccount or sociallogin.account  # allauth sends one or the other
     with transaction.atomic():
         record_for_user(
@@ -234,7 +263,7 @@ def record_sso_change(change, *, request, sociallogin=None, socialaccount=None, 
         )
 
 
-def connect_sso_audit():
+def connect_sso_audit() -> None:
     from functools import partial
 
     from allauth.socialaccount import signals

@@ -1,10 +1,13 @@
+from typing import Any, cast
+
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
-from environments.access import load_membership
+from environments.access import OrgRequest, load_membership
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     """The organization the page is in, and the others the user may switch to.
 
     Both come from what the access decorator already loaded (`request.membership`,
@@ -12,7 +15,9 @@ def navigation(request):
     an error page) look the membership up, so they still show the navigation."""
     membership = getattr(request, "membership", None)
     if membership is None and getattr(request, "user", None) and request.user.is_authenticated:
-        membership = load_membership(request, remember=False)  # a page: no session write
+        # Signed in: load_membership gives it the memberships an OrgRequest has.
+        signed_in = cast(OrgRequest, request)
+        membership = load_membership(signed_in, remember=False)  # a page: no session write
     if membership is None:
         return {}
     others = [
@@ -27,12 +32,12 @@ def navigation(request):
     }
 
 
-def accounts(request):
+def accounts(request: HttpRequest) -> dict[str, Any]:
     """Whether anyone may sign up (REGISTRATION_OPEN), for the links to sign-up; whether an
     organization still waits for this person's second factor (asked only by pages that say so)."""
     from dashboard.middleware import setup_step
 
-    def two_factor_required():
+    def two_factor_required() -> bool:
         user = request.user
         return user.is_authenticated and setup_step(user) == reverse("mfa_index")
 
@@ -62,7 +67,7 @@ SECTIONS = (
 )
 
 
-def chrome(request):
+def chrome(request: HttpRequest) -> dict[str, Any]:
     """The theme (None: follow the system's preference), whether the sidebar is collapsed, and
     which section of the main navigation the page belongs to."""
     theme = request.COOKIES.get(THEME_COOKIE)

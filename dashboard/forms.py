@@ -1,7 +1,9 @@
 import re
+from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from environments.models import MAX_KEY_DAYS, Organization, Role, create_organization
 from keys.forms import TextField
@@ -18,7 +20,7 @@ class MemberAddForm(forms.ModelForm):
         fields = ["username", "email"]
         help_texts = {"username": "Letters, digits and @ . + - _ only. They sign in with it."}
 
-    def clean_username(self):
+    def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         # As sign-up does: `Bob` and `bob` would be two people nobody can tell apart.
         if User.objects.filter(username__iexact=username).exists():
@@ -68,7 +70,7 @@ PUBLIC_MAIL_DOMAINS = frozenset(
 )
 
 
-def normalise_domain(text):
+def normalise_domain(text: str) -> str:
     """`Example.COM.` -> `example.com`, IDNA-encoded; ValidationError for anything that is not
     a domain name with at least two labels."""
     domain = text.strip().lower().removeprefix("@").rstrip(".")
@@ -96,10 +98,10 @@ class DomainListField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocapitalize": "none"})
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return "\n".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         entries = [e for e in re.split(r"[\s,]+", super().to_python(value) or "") if e]
         errors, domains = [], set()
         for entry in entries:
@@ -152,7 +154,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             ),
         }
 
-    def clean_allowed_email_domains(self):
+    def clean_allowed_email_domains(self) -> list[str]:
         domains = self.cleaned_data["allowed_email_domains"]
         # One organization per domain, so a newcomer's organization is never a guess and
         # nobody can list another team's domain to collect its people.
@@ -174,7 +176,7 @@ class OrganizationSignupForm(forms.Form):
         help_text="Your team or company. You will be its admin.",
     )
 
-    def signup(self, request, user):
+    def signup(self, request: HttpRequest, user: User) -> None:
         create_organization(name=self.cleaned_data["organization"], admin=user, request=request)
 
 

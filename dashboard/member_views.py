@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 from dashboard.forms import MemberAddForm, RoleForm
 from dashboard.members import (
     LastAdminError,
+    Removal,
     add_member,
     change_role,
     personal_keys,
@@ -29,13 +30,15 @@ from environments.access import (
 from environments.models import Membership, Role
 
 
-def membership_for(request: OrgRequest, membership_id):
+def membership_for(request: OrgRequest, membership_id: int) -> Membership:
     """A membership of the current organization, or 404."""
     memberships = Membership.objects.for_organization(request.membership.organization)
     return get_object_or_404(memberships.select_related("user", "organization"), pk=membership_id)
 
 
-def render_members(request: OrgRequest, *, error=None, notice=None, status=200):
+def render_members(
+    request: OrgRequest, *, error: str | None = None, notice: str | None = None, status: int = 200
+) -> TemplateResponse:
     organization = request.membership.organization
     memberships = (
         Membership.objects.for_organization(organization)
@@ -63,7 +66,7 @@ def render_members(request: OrgRequest, *, error=None, notice=None, status=200):
 @require_safe
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
-def member_list(request: OrgRequest):
+def member_list(request: OrgRequest) -> TemplateResponse:
     return render_members(request)
 
 
@@ -72,7 +75,7 @@ def member_list(request: OrgRequest):
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
 @recent_sign_in_required
-def member_add(request: OrgRequest):
+def member_add(request: OrgRequest) -> TemplateResponse:
     """`Add member`: the form, then the account's one-time password, shown once."""
     form = MemberAddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -100,7 +103,7 @@ def member_add(request: OrgRequest):
 @require_POST
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
-def member_role(request: OrgRequest, membership_id):
+def member_role(request: OrgRequest, membership_id: int) -> HttpResponse:
     """`Change role`; htmx gets the table back, a plain POST a redirect to it."""
     membership = membership_for(request, membership_id)
     ask_for_a_recent_sign_in(request)
@@ -126,7 +129,7 @@ def member_role(request: OrgRequest, membership_id):
     return redirect("dashboard:members")
 
 
-def removed(request: OrgRequest, membership, removal):
+def removed(request: OrgRequest, membership: Membership, removal: Removal) -> HttpResponse:
     """After a removal: back to the members page, or to sign-in for who removed themselves."""
     revoked = len(removal.revoked_keys)
     message = (
@@ -146,7 +149,7 @@ def removed(request: OrgRequest, membership, removal):
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @membership_required(allow="is_admin")
-def member_remove(request: OrgRequest, membership_id):
+def member_remove(request: OrgRequest, membership_id: int) -> HttpResponse:
     """Confirm, then remove: the member's personal keys are revoked and their sessions end."""
     membership = membership_for(request, membership_id)
     ask_for_a_recent_sign_in(request)

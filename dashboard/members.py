@@ -13,12 +13,13 @@ from django.contrib.auth import SESSION_KEY as AUTH_USER_SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import Action
 from dashboard.models import OneTimePassword
-from environments.models import Membership, Organization, Role, add_membership
-from keys.models import ApiKey, owner_removed, owner_role_changed
+from environments.models import Membership, MembershipQuerySet, Organization, Role, add_membership
+from keys.models import ApiKey, ApiKeyQuerySet, owner_removed, owner_role_changed
 
 # No look-alikes (0/O, 1/l/I): the password is read off a screen and handed over.
 READABLE_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -28,7 +29,7 @@ PASSWORD_GROUPS, PASSWORD_GROUP_LENGTH = 4, 5  # 20 characters, about 115 random
 class LastAdminError(Exception):
     """The change would leave the organization without an admin."""
 
-    def __init__(self, membership):
+    def __init__(self, membership: Membership) -> None:
         super().__init__(
             f"{membership.user.get_username()} is the last admin of "
             f"{membership.organization.name}. Make another member an admin first."
@@ -38,10 +39,10 @@ class LastAdminError(Exception):
 @dataclass(frozen=True)
 class Removal:
     username: str
-    revoked_keys: list
+    revoked_keys: list[str]
 
 
-def one_time_password():
+def one_time_password() -> str:
     """A random password for a new account, in groups of five (`abcde-fghij-…`)."""
     groups = (
         "".join(secrets.choice(READABLE_ALPHABET) for _ in range(PASSWORD_GROUP_LENGTH))
@@ -50,7 +51,7 @@ def one_time_password():
     return "-".join(groups)
 
 
-def _lock(organization_id, by):
+def _lock(organization_id: int, by: User) -> MembershipQuerySet:
     """Serialise member changes in one organization; the actor must still be its admin.
     Returns the organization's memberships.
 
@@ -63,13 +64,21 @@ def _lock(organization_id, by):
     return memberships
 
 
-def _read_under_lock(membership, by):
+def _read_under_lock(membership: Membership, by: User) -> Membership:
     """A fresh copy of `membership` read under the lock (it may have changed or gone)."""
     memberships = _lock(membership.organization_id, by)
     return memberships.select_related("user", "organization").get(pk=membership.pk)
 
 
-def add_member(*, organization, username, email="", role=Role.MEMBER, by, request=None):
+def add_member(
+    *,
+    organization: Organization,
+    username: str,
+    email: str = "",
+    role: str = Role.MEMBER,
+    by: User,
+    request: HttpRequest | None = None,
+) -> tuple[Membership, str]:
     """Create an account with a random password and make it a member.
 
     Returns (membership, password): the password is stored only as its hash and is
@@ -92,7 +101,9 @@ def add_member(*, organization, username, email="", role=Role.MEMBER, by, reques
     return membership, password
 
 
-def change_role(*, membership, role, by, request=None):
+def change_role(
+    *, membership: Membership, role: str, by: User, request: HttpRequest | None = None
+) -> Membership:
     """Give a member another role. Raises LastAdminError rather than demote the last admin.
     Their personal keys follow the role down (keys/models.py `owner_role_changed`)."""
     with transaction.atomic():
@@ -117,7 +128,9 @@ def change_role(*, membership, role, by, request=None):
     return membership
 
 
-def remove_member(*, membership, by, request=None):
+def remove_member(
+    *, membership: Membership, by: User, request: HttpRequest | None = None
+) -> Removal:
     """Take a member out of the organization, with everything they hold in it.
 
     Their personal keys in this organization are revoked (keys/models.py `owner_removed`);
@@ -147,12 +160,12 @@ def remove_member(*, membership, by, request=None):
     return Removal(user.get_username(), revoked)
 
 
-def personal_keys(user, organization):
+def personal_keys(user: User, organization: Organization | int) -> ApiKeyQuerySet:
     """The user's personal keys in the organization that are not revoked yet."""
     return ApiKey.objects.for_organization(organization).personal_of(user)
 
 
-def end_sessions(user):
+def end_sessions(user: User) -> int:
     """Delete every stored session signed in as `user`; return how many.
 
     Sessions are not indexed by user, so each live one is decoded: fine for an admin action

@@ -2,9 +2,12 @@
 single sign-on providers that do not answer."""
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +24,7 @@ logger = logging.getLogger(__name__)
 OPEN_PREFIXES = ("/accounts/", "/static/", "/v1/", "/livez", "/readyz")
 
 
-def setup_step(user):
+def setup_step(user: User) -> str | None:
     """The URL of what this account must do first, or None."""
     if OneTimePassword.objects.filter(user=user).exists():
         return reverse("dashboard:password_change")
@@ -34,10 +37,10 @@ def setup_step(user):
 
 
 class AccountSetupMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated and not request.path.startswith(OPEN_PREFIXES):
             step = setup_step(request.user)
             if step:
@@ -53,13 +56,15 @@ class ProviderUnreachableMiddleware:
     sign-in starts) is a page that says so, not a 500. allauth itself handles the failures
     of the later steps (a refused code, a bad token) with its error page."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponseBase | None:
         if not isinstance(exception, RequestException):
             return None
         logger.warning("single sign-on provider unreachable: %s", type(exception).__name__)

@@ -14,5 +14,5 @@ class OneTimePassword(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"one-time password of {self.user}"

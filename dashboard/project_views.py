@@ -1,8 +1,11 @@
 """Renaming and archiving projects and environments (archiving revokes the keys inside, so it
 lives here, above the keys app, rather than in environments)."""
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,24 +14,26 @@ from django.views.decorators.http import require_http_methods
 from dashboard.forms import EnvironmentTagsForm
 from environments.access import OrgRequest, membership_required
 from environments.forms import ArchiveForm, EnvironmentNameForm, ProjectForm
-from environments.models import set_tags
+from environments.models import Environment, Project, set_tags
 from environments.views import project_for
-from keys.models import ApiKey, archive
+from keys.models import ApiKey, ApiKeyQuerySet, archive
 from keys.views import environment_for
 
 
-def refuse_archived(target):
+def refuse_archived(target: Project | Environment) -> None:
     if target.is_archived:
         raise PermissionDenied(f"{target.name} is archived: it cannot change any more.")
 
 
-def rename_page(request: OrgRequest, form, done_url):
+def rename_page(
+    request: OrgRequest, form: ProjectForm | EnvironmentNameForm, done_url: str
+) -> HttpResponse:
     """Rename `form.renaming` (a project or an environment), then go to `done_url`."""
-    target = form.renaming
+    target = cast(Project | Environment, form.renaming)  # a form to rename has one
     if request.method == "POST" and form.is_valid():
         form.rename(by=request.user, request=request)
         messages.success(
-            request, f"{target._meta.verbose_name.capitalize()} renamed to {target.name}."
+            request, f"{str(target._meta.verbose_name).capitalize()} renamed to {target.name}."
         )
         return redirect(done_url)
     return TemplateResponse(
@@ -41,7 +46,7 @@ def rename_page(request: OrgRequest, form, done_url):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def project_rename(request: OrgRequest, slug):
+def project_rename(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     refuse_archived(project)
     form = ProjectForm(
@@ -54,7 +59,9 @@ def project_rename(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def environment_rename(request: OrgRequest, project_slug, environment_slug):
+def environment_rename(
+    request: OrgRequest, project_slug: str, environment_slug: str
+) -> HttpResponse:
     environment = environment_for(request, project_slug, environment_slug)
     refuse_archived(environment)
     form = EnvironmentNameForm(
@@ -68,7 +75,7 @@ def environment_rename(request: OrgRequest, project_slug, environment_slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_projects")
-def environment_tags(request: OrgRequest, project_slug, environment_slug):
+def environment_tags(request: OrgRequest, project_slug: str, environment_slug: str) -> HttpResponse:
     """Edit an environment's tags (those who may rename it may tag it)."""
     environment = environment_for(request, project_slug, environment_slug)
     refuse_archived(environment)
@@ -93,7 +100,9 @@ def environment_tags(request: OrgRequest, project_slug, environment_slug):
     )
 
 
-def archive_page(request: OrgRequest, target, keys, done_url):
+def archive_page(
+    request: OrgRequest, target: Project | Environment, keys: ApiKeyQuerySet, done_url: str
+) -> HttpResponse:
     """Confirm with a reason, then archive `target` and revoke `keys` (those still usable)."""
     refuse_archived(target)
     form = ArchiveForm(request.POST if request.method == "POST" else None)
@@ -115,7 +124,7 @@ def archive_page(request: OrgRequest, target, keys, done_url):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
-def project_archive(request: OrgRequest, slug):
+def project_archive(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     keys = ApiKey.objects.filter(environment__project=project).active()
     return archive_page(request, project, keys, "environments:projects")
@@ -123,7 +132,9 @@ def project_archive(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
-def environment_archive(request: OrgRequest, project_slug, environment_slug):
+def environment_archive(
+    request: OrgRequest, project_slug: str, environment_slug: str
+) -> HttpResponse:
     environment = environment_for(request, project_slug, environment_slug)
     keys = ApiKey.objects.filter(environment=environment).active()
     done = reverse("environments:project", args=[project_slug])

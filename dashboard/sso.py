@@ -11,16 +11,19 @@ which organization they join.
   organization's allowed domains let in.
 """
 
+from typing import Any
+
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.forms import SignupForm
+from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 
 from audit.models import Action
@@ -31,27 +34,27 @@ from environments.models import Organization, Role, add_membership
 JOINED_ROLE = Role.VIEWER
 
 
-def verified_emails(sociallogin):
+def verified_emails(sociallogin: SocialLogin) -> list[str]:
     return [a.email for a in sociallogin.email_addresses if a.verified]
 
 
-def organizations_to_join(sociallogin):
+def organizations_to_join(sociallogin: SocialLogin) -> list[tuple[Organization, str]]:
     """The organizations that allow the domain of an address the provider verified."""
-    organizations = {}
+    organizations: dict[int, tuple[Organization, str]] = {}
     for email in verified_emails(sociallogin):
         for organization in Organization.objects.allowing_email(email):
             organizations.setdefault(organization.pk, (organization, email))
     return list(organizations.values())
 
 
-def local_accounts_with(email):
+def local_accounts_with(email: str) -> QuerySet[User]:
     """Accounts that already have this address, on the account or as an allauth address."""
     return User.objects.filter(
         Q(email__iexact=email) | Q(emailaddress__email__iexact=email)
     ).distinct()
 
 
-def join_by_email_domain(*, user, sociallogin, request):
+def join_by_email_domain(*, user: User, sociallogin: SocialLogin, request: HttpRequest) -> None:
     """Make a newcomer a viewer of each organization that allows their verified domain;
     record the sign-up (and each joining) in the chains of the account."""
     details = provider_details(sociallogin)
@@ -70,20 +73,20 @@ def join_by_email_domain(*, user, sociallogin, request):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
-    def is_open_for_signup(self, request, sociallogin):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return settings.REGISTRATION_OPEN or bool(organizations_to_join(sociallogin))
 
-    def get_app(self, request, provider, client_id=None):
+    def get_app(
+        self, request: HttpRequest, provider: str, client_id: str | None = None
+    ) -> SocialApp:
         # A provider whose variables are not set has no app: its URLs are not found (a 404),
         # rather than allauth's DoesNotExist (a 500).
-        from allauth.socialaccount.models import SocialApp
-
         try:
             return super().get_app(request, provider, client_id)
         except SocialApp.DoesNotExist:
             raise Http404("No such sign-in provider.") from None
 
-    def authenticate_by_email(self, sociallogin):
+    def authenticate_by_email(self, sociallogin: SocialLogin) -> tuple[User, str] | None:
         """The local account whose address is verified here and by the provider, if exactly
         one has it (allauth's own lookup also trusts unverified local addresses)."""
         for email in verified_emails(sociallogin):
@@ -93,7 +96,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 return users.pop(), email
         return None
 
-    def pre_social_login(self, request, sociallogin):
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         """A newcomer whose address is already a local account's is refused (see above)."""
         if sociallogin.is_existing or sociallogin.state.get("process") == AuthProcess.CONNECT:
             return
@@ -110,7 +113,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 )
             )
 
-    def save_user(self, request, sociallogin, form=None):
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> User:
         # The account, its memberships and their events together, or none of them.
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form)
@@ -125,5 +128,5 @@ class SocialSignupForm(SignupForm):
 
     organization = None  # removes OrganizationSignupForm's field
 
-    def custom_signup(self, request, user):
+    def custom_signup(self, request: HttpRequest, user: User) -> None:
         return None  # no organization of their own (OrganizationSignupForm.signup)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account import views as account_views
 from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.models import EmailAddress
@@ -8,8 +10,15 @@ from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import Http404
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,7 +28,12 @@ from audit.models import Action
 from dashboard.accounts import REAUTHENTICATE_WITH_PROVIDER, record_for_user
 from dashboard.forms import OrganizationSettingsForm
 from dashboard.quickstart import Quickstart
-from environments.access import OrgRequest, membership_required, recent_sign_in_required
+from environments.access import (
+    OrgRequest,
+    SignedInRequest,
+    membership_required,
+    recent_sign_in_required,
+)
 from environments.forms import EnvironmentForm, ProjectForm
 from environments.models import update_organization
 from keys.models import ApiKey
@@ -27,7 +41,7 @@ from keys.snippets import first_request
 from keys.views import hygiene, verify_url
 
 
-def sessions_of(user):
+def sessions_of(user: User) -> list[UserSession]:
     sessions = UserSession.objects.purge_and_list(user)
     return sorted(sessions, key=lambda s: s.last_seen_at or s.created_at, reverse=True)
 
@@ -35,7 +49,7 @@ def sessions_of(user):
 class PasswordChangeView(AllauthPasswordChangeView):
     """allauth's password change, with the person's sessions beside it."""
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # An account made through single sign-on has no password to change (allauth would
         # send it to set one): the page still shows its sessions, and offers to set one.
         if request.method == "GET" and not request.user.has_usable_password():
@@ -43,7 +57,7 @@ class PasswordChangeView(AllauthPasswordChangeView):
             return TemplateResponse(request, "account/password_change.html", context)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(sessions=sessions_of(self.request.user), **kwargs)
 
 
@@ -52,25 +66,25 @@ class SignUpView(SignupView):
 
     http_method_names = ["get", "post"]
 
-    def form_valid(self, form):
+    def form_valid(self, form: Any) -> HttpResponse:
         # The account and its organization together, or neither.
         with transaction.atomic():
             return super().form_valid(form)
 
-    def form_invalid(self, form):
+    def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
         response.status_code = 422
         return response
 
 
 @require_safe
-def password_reset(request):
+def password_reset(request: HttpRequest) -> TemplateResponse:
     """Keydesk has no mail server to send a reset link: an admin adds the person again."""
     return TemplateResponse(request, "account/password_reset.html")
 
 
 @require_http_methods(["GET", "POST"])
-def reauthenticate(request):
+def reauthenticate(request: HttpRequest) -> HttpResponse:
     """allauth's re-authentication (the password, or a code or passkey); an account with none
     of them (created through single sign-on) confirms it is them by signing in again with its
     provider, which counts as a recent sign-in (environments.access.signed_in_recently)."""
@@ -90,7 +104,7 @@ def reauthenticate(request):
 
 
 @require_safe
-def email_addresses(request):
+def email_addresses(request: HttpRequest) -> TemplateResponse:
     """The person's addresses, and which are verified (only a sign-in provider verifies one:
     Keydesk sends no mail). Changing them is not offered here: an address an admin typed or a
     provider vouched for decides which account a single sign-on reaches."""
@@ -99,7 +113,7 @@ def email_addresses(request):
 
 
 @require_POST
-def sign_out(request):
+def sign_out(request: HttpRequest) -> HttpResponseRedirect:
     if request.user.is_authenticated:
         record_for_user(request, request.user, Action.SIGN_OUT)
     logout(request)
@@ -109,7 +123,7 @@ def sign_out(request):
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="is_admin")
 @recent_sign_in_required
-def organization_settings(request: OrgRequest):
+def organization_settings(request: OrgRequest) -> HttpResponse:
     organization = request.membership.organization
     form = OrganizationSettingsForm(
         request.POST if request.method == "POST" else None, instance=organization
@@ -129,12 +143,18 @@ def organization_settings(request: OrgRequest):
 
 @require_safe
 @membership_required
-def home(request: OrgRequest):
+def home(request: OrgRequest) -> HttpResponseRedirect:
     keys = ApiKey.objects.for_organization(request.membership.organization).active()
     return redirect("environments:projects" if keys.exists() else "dashboard:quickstart")
 
 
-def render_quickstart(request: OrgRequest, *, project_form=None, environment_form=None, status=200):
+def render_quickstart(
+    request: OrgRequest,
+    *,
+    project_form: ProjectForm | None = None,
+    environment_form: EnvironmentForm | None = None,
+    status: int = 200,
+) -> TemplateResponse:
     organization = request.membership.organization
     quickstart = Quickstart(organization)
     template = "dashboard/quickstart.html"
@@ -157,14 +177,14 @@ def render_quickstart(request: OrgRequest, *, project_form=None, environment_for
 @require_safe
 @vary_on_headers("HX-Request")
 @membership_required
-def quickstart(request: OrgRequest):
+def quickstart(request: OrgRequest) -> TemplateResponse:
     return render_quickstart(request)
 
 
 @require_POST
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_projects")
-def quickstart_project(request: OrgRequest):
+def quickstart_project(request: OrgRequest) -> HttpResponse:
     form = ProjectForm(request.POST, organization=request.membership.organization)
     if not form.is_valid():
         return render_quickstart(request, project_form=form, status=422)
@@ -175,7 +195,7 @@ def quickstart_project(request: OrgRequest):
 @require_POST
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_projects")
-def quickstart_environment(request: OrgRequest):
+def quickstart_environment(request: OrgRequest) -> HttpResponse:
     project = Quickstart(request.membership.organization).project
     form = EnvironmentForm(request.POST, project=project)
     if project is None or not form.is_valid():

@@ -1,15 +1,18 @@
 """Who is asking, in which organization, with what role: resolved once per request."""
 
 import time
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, overload
 from urllib.parse import urlencode
 
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core.exceptions import ImmediateHttpResponse, ReauthenticationRequired
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,15 +24,27 @@ from environments.models import Membership
 SESSION_KEY = "organization_id"
 
 
-class OrgRequest(HttpRequest):
-    """A signed-in request inside one organization (see `membership_required`)."""
+class SignedInRequest(HttpRequest):
+    """A request `login_required` let through: its user is a person, not AnonymousUser."""
+
+    user: User
+
+
+class OrgRequest(SignedInRequest):
+    """A signed-in request inside one organization, as `membership_required` hands it to a
+    view (it sets `membership` and `memberships`; django-htmx's middleware sets `htmx`)."""
 
     htmx: HtmxDetails
     membership: Membership
     memberships: list[Membership]  # all of the user's, oldest first, for the navigation
 
 
-def current_membership(request, memberships, *, remember=True):
+type View = Callable[..., HttpResponseBase]
+
+
+def current_membership(
+    request: HttpRequest, memberships: list[Membership], *, remember: bool = True
+) -> Membership | None:
     """The membership the session has chosen among `memberships`, else the oldest one (which
     the session then remembers, unless told not to)."""
     chosen = request.session.get(SESSION_KEY)
@@ -40,7 +55,7 @@ def current_membership(request, memberships, *, remember=True):
     return membership
 
 
-def load_membership(request, *, remember=True):
+def load_membership(request: OrgRequest, *, remember: bool = True) -> Membership | None:
     """The user's memberships, kept on the request for the navigation (one query, they are few
     per user), and the one the session has chosen."""
     memberships = list(Membership.objects.for_user(request.user).order_by("created_at", "id"))
@@ -48,19 +63,27 @@ def load_membership(request, *, remember=True):
     return current_membership(request, memberships, remember=remember)
 
 
-def go(request, url):
+def go(request: HttpRequest, url: str) -> HttpResponse:
     """Leave the page: htmx follows a client redirect, a plain request a 302."""
     return HttpResponseClientRedirect(url) if getattr(request, "htmx", False) else redirect(url)
 
 
-def membership_required(view=None, *, allow=None):
+@overload
+def membership_required(view: View, *, allow: str | None = None) -> View: ...
+@overload
+def membership_required(
+    view: None = None, *, allow: str | None = None
+) -> Callable[[View], View]: ...
+def membership_required(
+    view: View | None = None, *, allow: str | None = None
+) -> View | Callable[[View], View]:
     """Sign-in, then an organization; `allow` names the Membership capability the view needs
     (e.g. "can_create_keys"), answered with 403 when the role lacks it."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: OrgRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             membership = load_membership(request)
             if membership is None:
                 return TemplateResponse(request, "dashboard/no_organization.html", status=403)
@@ -75,7 +98,7 @@ def membership_required(view=None, *, allow=None):
     return decorator(view) if view else decorator
 
 
-def signed_in_recently(request):
+def signed_in_recently(request: HttpRequest) -> bool:
     """Whether the last sign-in or re-authentication (password, code or passkey; allauth
     keeps their times in the session) is under REAUTHENTICATION_TIMEOUT seconds old."""
     records = get_authentication_records(request, request.user)
@@ -84,7 +107,7 @@ def signed_in_recently(request):
     return time.time() - records[-1]["at"] < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
 
-def ask_for_a_recent_sign_in(request):
+def ask_for_a_recent_sign_in(request: OrgRequest) -> None:
     """Before a sensitive action: unless the person signed in recently, allauth asks for the
     password (or a passkey or code) and then carries on. Its middleware keeps a plain POST and
     replays it afterwards; an htmx request would swap the password page into a dialog, so the
@@ -98,11 +121,11 @@ def ask_for_a_recent_sign_in(request):
     raise ReauthenticationRequired()
 
 
-def recent_sign_in_required(view):
+def recent_sign_in_required(view: View) -> View:
     """`ask_for_a_recent_sign_in` before the view (inside `membership_required`)."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: OrgRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         ask_for_a_recent_sign_in(request)
         return view(request, *args, **kwargs)
 

@@ -7,16 +7,20 @@ membership), so an access check cannot be forgotten: anything outside answers 40
 and the commands ask, never a view inside one organization.
 """
 
+from typing import Any, Self
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils.text import slugify
 
 from audit.chain import record
-from audit.models import Action
+from audit.models import Action, AuditEvent
 
 
-def unique_slug(name, taken, *, fallback):
+def unique_slug(name: str, taken: models.QuerySet[Any], *, fallback: str) -> str:
     """A slug for `name` that is not in the queryset `taken` (which filters on slug)."""
     base = slugify(name)[:40] or fallback
     slug, n = base, 2
@@ -25,7 +29,7 @@ def unique_slug(name, taken, *, fallback):
     return slug
 
 
-def same_name(name):
+def same_name(name: str) -> models.Q:
     """The rows another one named `name` would be confused with: the same name in any case, or
     the same slug (which URLs use). Names are unique wherever slugs are."""
     condition = models.Q(name__iexact=name.strip())
@@ -44,15 +48,15 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def for_user(self, user):
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def for_user(self, user: User) -> Self:
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(memberships__user=user)
 
-    def requiring_two_factor(self):
+    def requiring_two_factor(self) -> Self:
         return self.filter(require_two_factor=True)
 
-    def allowing_email(self, email):
+    def allowing_email(self, email: str) -> list["Organization"]:
         """The organizations a newcomer with this (provider-verified) address joins: those that
         list its domain, matched exactly (a JSON list: filtered here, the same on every
         database; few organizations list any domain)."""
@@ -83,11 +87,17 @@ class Organization(models.Model):
 
     objects = OrganizationQuerySet.as_manager()
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-def update_organization(*, organization, by, changes, request=None):
+def update_organization(
+    *,
+    organization: Organization,
+    by: User,
+    changes: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> Organization:
     """Change an organization's settings (`changes`: field -> value), recorded with before
     and after; nothing is recorded when nothing changes."""
     before = {field: getattr(organization, field) for field in changes}
@@ -109,15 +119,15 @@ def update_organization(*, organization, by, changes, request=None):
     return organization
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user):
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_user(self, user: User) -> Self:
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(user=user).select_related("organization")
 
-    def for_organization(self, organization):
+    def for_organization(self, organization: Organization | int) -> Self:
         return self.filter(organization=organization)
 
-    def admins(self):
+    def admins(self) -> Self:
         return self.filter(role=Role.ADMIN)
 
 
@@ -138,38 +148,40 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
 
     # The role matrix of DESIGN.md sections 7 and 11, in one place.
     @property
-    def can_create_keys(self):
+    def can_create_keys(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
 
     @property
-    def can_create_projects(self):
+    def can_create_projects(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER, Role.MEMBER)
 
     @property
-    def manages_keys(self):
+    def manages_keys(self) -> bool:
         """The all-keys page; revoking, editing and rotating anyone's keys."""
         return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
-    def can_grant_manage(self):
+    def can_grant_manage(self) -> bool:
         return self.role in (Role.ADMIN, Role.MANAGER)
 
     @property
-    def is_admin(self):
+    def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
     @property
-    def is_last_admin(self):
+    def is_last_admin(self) -> bool:
         """The organization's only admin, whom it cannot lose (dashboard/members.py)."""
         admins = Membership.objects.for_organization(self.organization_id).admins()
         return self.is_admin and not admins.exclude(pk=self.pk).exists()
 
-    def record_event(self, action, *, by, request=None, **metadata):
+    def record_event(
+        self, action: str, *, by: User, request: HttpRequest | None = None, **metadata: Any
+    ) -> AuditEvent:
         """Record `action` on this membership in its organization's chain, naming the member."""
         return record(
             action=action,
@@ -181,7 +193,15 @@ class Membership(models.Model):
         )
 
 
-def add_membership(*, organization, user, role, by, request=None, **metadata):
+def add_membership(
+    *,
+    organization: Organization,
+    user: User,
+    role: str,
+    by: User,
+    request: HttpRequest | None = None,
+    **metadata: Any,
+) -> Membership:
     """Make `user` a member of `organization` with `role`, recorded (`metadata`: how they came)."""
     membership = Membership.objects.create(organization=organization, user=user, role=role)
     membership.record_event(Action.MEMBER_ADDED, by=by, request=request, role=role, **metadata)
@@ -207,22 +227,22 @@ class Archivable(models.Model):
         abstract = True
 
 
-class ProjectQuerySet(models.QuerySet):
-    def for_user(self, user):
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def for_user(self, user: User) -> Self:
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(organization__memberships__user=user)
 
-    def for_organization(self, organization):
+    def for_organization(self, organization: Organization | int) -> Self:
         return self.filter(organization=organization)
 
-    def named(self, name):
+    def named(self, name: str) -> Self:
         return self.filter(same_name(name))
 
-    def in_use(self):
+    def in_use(self) -> Self:
         """Not archived."""
         return self.filter(archived_at__isnull=True)
 
-    def with_environments_in_use(self):
+    def with_environments_in_use(self) -> Self:
         """With each project's `environments` fetched at once, the archived ones left out."""
         in_use = Environment.objects.filter(archived_at__isnull=True)
         return self.prefetch_related(models.Prefetch("environments", queryset=in_use))
@@ -243,31 +263,31 @@ class Project(Archivable):
             models.UniqueConstraint(fields=["organization", "slug"], name="project_slug_in_org")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def is_archived(self):
+    def is_archived(self) -> bool:
         return self.archived_at is not None
 
     @property
-    def audit_scope(self):
+    def audit_scope(self) -> dict[str, Any]:
         """Where an event about this project stands in the log (`audit.chain.record`'s keywords)."""
         return {"organization": self.organization_id, "project": self}
 
 
-class EnvironmentQuerySet(models.QuerySet):
-    def for_user(self, user):
+class EnvironmentQuerySet(models.QuerySet["Environment"]):
+    def for_user(self, user: User) -> Self:
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(project__organization__memberships__user=user)
 
-    def for_organization(self, organization):
+    def for_organization(self, organization: Organization | int) -> Self:
         return self.filter(project__organization=organization)
 
-    def named(self, name):
+    def named(self, name: str) -> Self:
         return self.filter(same_name(name))
 
-    def in_use(self):
+    def in_use(self) -> Self:
         """Neither archived nor in an archived project."""
         return self.filter(archived_at__isnull=True, project__archived_at__isnull=True)
 
@@ -289,19 +309,19 @@ class Environment(Archivable):
             models.UniqueConstraint(fields=["project", "slug"], name="environment_slug_in_project")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.project.name} / {self.name}"
 
     @property
-    def organization(self):
+    def organization(self) -> Organization:
         return self.project.organization
 
     @property
-    def is_archived(self):
+    def is_archived(self) -> bool:
         return self.archived_at is not None or self.project.archived_at is not None
 
     @property
-    def audit_scope(self):
+    def audit_scope(self) -> dict[str, Any]:
         """Where an event about this environment (or a key in it) stands in the log."""
         return {
             "organization": self.project.organization_id,
@@ -310,7 +330,7 @@ class Environment(Archivable):
         }
 
     @property
-    def key_tag(self):
+    def key_tag(self) -> str:
         """The tag every key of this environment carries, so a leaked key says where it works."""
         return "live" if self.is_production else "test"
 
@@ -333,11 +353,17 @@ class EnvironmentTag(models.Model):
         ]
         indexes = [models.Index(fields=["key", "value"], name="environment_tag_lookup")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key}={self.value}"
 
 
-def set_tags(*, environment, tags, by, request=None):
+def set_tags(
+    *,
+    environment: Environment,
+    tags: dict[str, str],
+    by: User,
+    request: HttpRequest | None = None,
+) -> bool:
     """Replace the environment's tags with `tags` ({key: value}), audited with before and
     after; nothing is written or recorded when nothing changes."""
     with transaction.atomic():
@@ -363,11 +389,13 @@ def set_tags(*, environment, tags, by, request=None):
     return True
 
 
-def create_organization(*, name, admin, request=None):
+def create_organization(
+    *, name: str, admin: User, request: HttpRequest | None = None
+) -> Organization:
     """A new organization with `admin` as its first admin; records the sign-up."""
     with transaction.atomic():
         organization = Organization.objects.create(
-            name=name, slug=unique_slug(name, Organization.objects, fallback="org")
+            name=name, slug=unique_slug(name, Organization.objects.all(), fallback="org")
         )
         Membership.objects.create(organization=organization, user=admin, role=Role.ADMIN)
         record(
@@ -380,7 +408,9 @@ def create_organization(*, name, admin, request=None):
     return organization
 
 
-def create_project(*, organization, name, by, request=None):
+def create_project(
+    *, organization: Organization, name: str, by: User, request: HttpRequest | None = None
+) -> Project:
     with transaction.atomic():
         project = Project.objects.create(
             organization=organization,
@@ -398,7 +428,14 @@ def create_project(*, organization, name, by, request=None):
     return project
 
 
-def create_environment(*, project, name, is_production=False, by, request=None):
+def create_environment(
+    *,
+    project: Project,
+    name: str,
+    is_production: bool = False,
+    by: User,
+    request: HttpRequest | None = None,
+) -> Environment:
     with transaction.atomic():
         environment = Environment.objects.create(
             project=project,
@@ -418,7 +455,9 @@ def create_environment(*, project, name, is_production=False, by, request=None):
     return environment
 
 
-def rename(*, target, name, by, request=None):
+def rename(
+    *, target: Project | Environment, name: str, by: User, request: HttpRequest | None = None
+) -> None:
     """Rename a project or an environment (its slug, in URLs and in verify answers, stays)."""
     renamed = Action.PROJECT_RENAMED if isinstance(target, Project) else Action.ENVIRONMENT_RENAMED
     with transaction.atomic():

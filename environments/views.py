@@ -5,6 +5,7 @@ organization's project answers 404.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -14,7 +15,7 @@ from environments.forms import EnvironmentForm, ProjectForm, SwitchOrganizationF
 from environments.models import Membership, Project
 
 
-def project_for(request: OrgRequest, slug):
+def project_for(request: OrgRequest, slug: str) -> Project:
     """A project of the current organization, or 404."""
     projects = Project.objects.for_organization(request.membership.organization)
     return get_object_or_404(projects, slug=slug)
@@ -22,7 +23,7 @@ def project_for(request: OrgRequest, slug):
 
 @require_http_methods(["GET", "POST"])
 @membership_required
-def project_list(request: OrgRequest):
+def project_list(request: OrgRequest) -> HttpResponse:
     """The organization's projects in use, and `Create project` for those who may."""
     organization = request.membership.organization
     # Not `request.POST or None`: an empty POST must be bound, and show what is missing.
@@ -46,7 +47,7 @@ def project_list(request: OrgRequest):
 
 @require_safe
 @membership_required
-def project_detail(request: OrgRequest, slug):
+def project_detail(request: OrgRequest, slug: str) -> TemplateResponse:
     project = project_for(request, slug)
     return TemplateResponse(
         request,
@@ -61,7 +62,7 @@ def project_detail(request: OrgRequest, slug):
 
 @require_POST
 @membership_required(allow="can_create_projects")
-def environment_create(request: OrgRequest, slug):
+def environment_create(request: OrgRequest, slug: str) -> HttpResponse:
     project = project_for(request, slug)
     if project.is_archived:
         raise PermissionDenied(f"{project} is archived: it takes no new environments.")
@@ -79,7 +80,7 @@ def environment_create(request: OrgRequest, slug):
 
 @require_POST
 @membership_required
-def switch_organization(request: OrgRequest):
+def switch_organization(request: OrgRequest) -> HttpResponseRedirect:
     form = SwitchOrganizationForm(request.POST)
     if form.is_valid():
         membership = get_object_or_404(

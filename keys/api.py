@@ -4,31 +4,35 @@ Every `/v1/api-keys` call is made with a key holding `manage`, and sees only tha
 any other id is a 404. No key can create or widen a key beyond its own permissions.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from ninja import Body, Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from config.outages import DATABASE_ERRORS, database_unavailable
 from config.pagination import InvalidCursor
+from environments.access import View
 from environments.models import Environment
 from keys import tokens
+from keys.decorators import KeyRequest
 from keys.leak_api import router as leak_router
 from keys.middleware import api_error
 from keys.models import (
     NEWEST_FIRST,
     ApiKey,
+    ApiKeyQuerySet,
     BeyondIssuer,
     Kind,
     LifetimeTooLong,
@@ -51,19 +55,32 @@ from keys.schemas import (
     RotateIn,
     VerifyOut,
 )
-from keys.verification import Refusal, verify
+from keys.verification import Refusal, VerifiedKey, verify
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 # 413 and 415 come from the body's size and media type (keys/middleware.py, BearerKey).
 MANAGE_ERRORS = {**ERRORS, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut}
 
 
+class ManageRequest(KeyRequest):
+    """A request BearerKey let through: ninja keeps what it returned as `auth`."""
+
+    auth: VerifiedKey
+
+
 class KeydeskAPI(NinjaAPI):
-    def get_openapi_operation_id(self, operation):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
         """`create_key`, not `keys_api_create_key`: the names generated clients give functions."""
         return operation.view_func.__name__
 
-    def create_response(self, request, data, *, status=None, temporal_response=None):
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
         )
@@ -74,7 +91,7 @@ class KeydeskAPI(NinjaAPI):
         return response
 
 
-def sends_json(request):
+def sends_json(request: HttpRequest) -> bool:
     """A body, if any, must say it is JSON: a form post or text is a 415, not a parse error."""
     if not request.META.get("CONTENT_LENGTH", "").strip("0") and not request.META.get(
         "HTTP_TRANSFER_ENCODING"
@@ -92,7 +109,8 @@ class BearerKey(HttpBearer):
     Checks the body's media type too: ninja authenticates before it reads the body, so a key in
     the URL or a missing key is answered first."""
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> VerifiedKey:
+        request = cast(KeyRequest, request)  # one from here on
         request.api_key = verify(request, ("manage",))
         if not sends_json(request):
             raise Refusal(
@@ -103,15 +121,15 @@ class BearerKey(HttpBearer):
             )
         return request.api_key
 
-    def authenticate(self, request, token):  # pragma: no cover - __call__ does the work
-        return None
+    def authenticate(self, request: HttpRequest, token: str) -> None:  # pragma: no cover
+        return None  # __call__ does the work
 
 
-def docs_access(view):
+def docs_access(view: View) -> View:
     """The docs and schema are public, unless API_DOCS_REQUIRE_LOGIN asks for a signed-in user."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if settings.API_DOCS_REQUIRE_LOGIN and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
@@ -130,7 +148,7 @@ api = KeydeskAPI(
 
 
 @api.exception_handler(Refusal)
-def on_refusal(request, refusal):
+def on_refusal(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     response = api.create_response(request, refusal.as_json(), status=refusal.status)
     for name, value in refusal.headers.items():
         response[name] = value
@@ -138,7 +156,7 @@ def on_refusal(request, refusal):
 
 
 @api.exception_handler(ValidationError)
-def on_invalid(request, exc):
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors
     )
@@ -146,22 +164,22 @@ def on_invalid(request, exc):
     return api.create_response(request, body, status=422)
 
 
-def on_database_outage(request, exc):
+def on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
     return database_unavailable(request, exc)
 
 
 for error in DATABASE_ERRORS:  # django-ninja would re-raise them; answer as every page does
-    api.add_exception_handler(error, on_database_outage)
+    api.exception_handler(error)(on_database_outage)
 
 
 @api.exception_handler(Http404)
-def on_not_found(request, exc):
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     body = {"error": {"code": "not_found", "message": "No such key in this project."}}
     return api.create_response(request, body, status=404)
 
 
 @api.exception_handler(HttpError)
-def on_http_error(request, exc):
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = getattr(exc, "code", None) or "invalid_request"
     message = str(exc.message)
     if exc.status_code == 400 and exc.__cause__ is not None:  # ninja could not parse the body
@@ -171,19 +189,19 @@ def on_http_error(request, exc):
 
 
 @api.exception_handler(LifetimeTooLong)
-def on_lifetime_too_long(request, exc):
+def on_lifetime_too_long(request: HttpRequest, exc: LifetimeTooLong) -> HttpResponse:
     message = f"{exc} Send expires_at no later than {exc.latest.isoformat()}."
     body = {"error": {"code": "lifetime_exceeds_policy", "message": message}}
     return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(BeyondIssuer)
-def on_beyond_issuer(request, exc):
+def on_beyond_issuer(request: HttpRequest, exc: BeyondIssuer) -> HttpResponse:
     body = {"error": {"code": "insufficient_permissions", "message": str(exc)}}
     return api.create_response(request, body, status=403)
 
 
-def not_found(request, *args, **kwargs):
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Whatever else is under /v1/ (config/urls.py routes it here, after the router)."""
     return api_error(404, message="No such path in this API; see /v1/docs.")
 
@@ -191,7 +209,7 @@ def not_found(request, *args, **kwargs):
 class ApiError(HttpError):
     """An answer in the contract's error shape, with a code of its own."""
 
-    def __init__(self, status, code, message):
+    def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(status, message)
         self.code = code
 
@@ -213,7 +231,9 @@ class VerifyAnswer:
         return HTTPStatus(self.status).phrase
 
 
-def verify_answer(request, *, asked: Iterable[str], key: str | None = None) -> VerifyAnswer:
+def verify_answer(
+    request: HttpRequest, *, asked: Iterable[str], key: str | None = None
+) -> VerifyAnswer:
     """Verify the request's key (or `key`, see `verify`) and the permissions `asked`, given as
     the endpoint takes them: `read,write`, or repeated."""
     try:
@@ -237,7 +257,7 @@ def verify_answer(request, *, asked: Iterable[str], key: str | None = None) -> V
 
 @csrf_exempt  # a key, not a cookie, authenticates these requests
 @require_safe
-def verify_endpoint(request):
+def verify_endpoint(request: HttpRequest) -> JsonResponse:
     """`GET /v1/auth/verify`, routed straight here by config/urls.py: it sits in front of every
     request of a team's services, and skipping the API router saves a third of its cost.
     The operation below documents it in the OpenAPI schema."""
@@ -268,16 +288,16 @@ PERMISSIONS_PARAMETER = {
     summary="Verify the sending key",
     openapi_extra={"security": [{"BearerKey": []}], "parameters": [PERMISSIONS_PARAMETER]},
 )
-def verify_key(request):
+def verify_key(request: HttpRequest) -> JsonResponse:
     """Answers 200 for a usable key that holds every permission asked in `?permissions=`."""
     return verify_endpoint(request)
 
 
-def calling_key(request):
+def calling_key(request: ManageRequest) -> ApiKey:
     return ApiKey.objects.select_related("environment__project").get(pk=request.auth.pk)
 
 
-def project_keys(request):
+def project_keys(request: ManageRequest) -> ApiKeyQuerySet:
     """The calling key's project's keys (its organization first: the index the list walks)."""
     return ApiKey.objects.filter(
         organization_id=request.auth.organization_id,
@@ -285,13 +305,13 @@ def project_keys(request):
     ).select_related("environment__project", "rotated_from")
 
 
-def key_in_project(request, key_id):
+def key_in_project(request: ManageRequest, key_id: str) -> ApiKey:
     if not tokens.PUBLIC_ID_RE.fullmatch(key_id):  # not an id Keydesk gives: no query
         raise Http404
     return get_object_or_404(project_keys(request), public_id=key_id)
 
 
-def environment_in_project(request, slug):
+def environment_in_project(request: ManageRequest, slug: str) -> Environment:
     environments = Environment.objects.filter(project_id=request.auth.project_id)
     environment = environments.filter(slug=slug).first()
     if environment is None:
@@ -299,7 +319,7 @@ def environment_in_project(request, slug):
     return environment
 
 
-def created(request, key, plaintext):
+def created(request: HttpRequest, key: ApiKey, plaintext: str) -> HttpResponse:
     """201 with the new key's plaintext: the one answer that carries it, never stored."""
     body = KeyCreatedOut(**KeyOut.of(key), key=plaintext).model_dump(mode="json")
     response = api.create_response(request, body, status=201)
@@ -322,7 +342,15 @@ KEY_LINKS = {
 }
 
 
-def key_operation(method, path, *, summary, status=200, out=KeyOut, errors=None):
+def key_operation[F: Callable[..., Any]](
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    status: int = 200,
+    out: type[Schema] = KeyOut,
+    errors: dict[int, type[Schema]] | None = None,
+) -> Callable[[F], F]:
     """A `/v1/api-keys` operation that answers one key (`out`, with `status`): called with a
     `manage` key, and linked to what can be done with the key next."""
     return api.api_operation(
@@ -336,7 +364,7 @@ def key_operation(method, path, *, summary, status=200, out=KeyOut, errors=None)
 
 
 @key_operation("POST", "/api-keys", status=201, out=KeyCreatedOut, summary="Create")
-def create_key(request, body: KeyIn):
+def create_key(request: ManageRequest, body: KeyIn) -> HttpResponse:
     caller = calling_key(request)
     # Unless told otherwise, a new key inherits the caller's expiry and networks.
     expires_at = body.expires_at or caller.expires_at
@@ -370,7 +398,7 @@ class PageQuery(Schema):
 
 
 @api.get("/api-keys", response={200: KeyPage, **MANAGE_ERRORS}, auth=manage, summary="List")
-def list_keys(request, query: Query[PageQuery]):
+def list_keys(request: ManageRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """Newest first, by keyset like the dashboard's lists (config/pagination.py)."""
     try:
         page = NEWEST_FIRST.page(
@@ -385,12 +413,12 @@ def list_keys(request, query: Query[PageQuery]):
 
 
 @key_operation("GET", "/api-keys/{key_id}", summary="Get")
-def get_key(request, key_id: str):
+def get_key(request: ManageRequest, key_id: str) -> dict[str, Any]:
     return KeyOut.of(key_in_project(request, key_id))
 
 
 @key_operation("PATCH", "/api-keys/{key_id}", summary="Change")
-def patch_key(request, key_id: str, body: KeyChanges):
+def patch_key(request: ManageRequest, key_id: str, body: KeyChanges) -> dict[str, Any]:
     key = key_in_project(request, key_id)
     sent = body.model_dump(exclude_unset=True)
     changes = {k: v for k, v in sent.items() if k in {"name", "description", "expires_at"}}
@@ -426,7 +454,11 @@ def patch_key(request, key_id: str, body: KeyChanges):
     errors={409: ErrorOut},
     summary="Rotate",
 )
-def rotate_key(request, key_id: str, body: Body[RotateIn] = None):  # type: ignore[assignment]
+def rotate_key(
+    request: ManageRequest,
+    key_id: str,
+    body: Body[RotateIn] = None,  # type: ignore[assignment]
+) -> HttpResponse:
     """A successor with the same settings; the old key stops after `grace_seconds` (default 0)."""
     key = key_in_project(request, key_id)
     caller = calling_key(request)
@@ -446,7 +478,11 @@ def rotate_key(request, key_id: str, body: Body[RotateIn] = None):  # type: igno
 @api.delete(
     "/api-keys/{key_id}", response={200: KeyOut, **MANAGE_ERRORS}, auth=manage, summary="Revoke"
 )
-def delete_key(request, key_id: str, body: Body[RevokeIn] = None):  # type: ignore[assignment]
+def delete_key(
+    request: ManageRequest,
+    key_id: str,
+    body: Body[RevokeIn] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
     """Revokes the key at once; the record stays, with status `revoked` and the reason."""
     key = key_in_project(request, key_id)
     reason = (body.reason if body else None) or "revoked through the API"

@@ -5,5 +5,5 @@ class KeysConfig(AppConfig):
     name = "keys"
     verbose_name = "API keys"
 
-    def ready(self):
+    def ready(self) -> None:
         from keys import checks  # noqa: F401  (registers the deployment checks)

@@ -31,7 +31,7 @@ class Bar:
     height: float  # px
 
     @property
-    def title(self):
+    def title(self) -> str:
         noun = "request" if self.requests == 1 else "requests"
         return f"{short_date(self.day)}: {self.requests:,} {noun}"
 
@@ -42,11 +42,11 @@ class Gridline:
     y: float  # px from the top
 
     @property
-    def label(self):
+    def label(self) -> str:
         return compact(self.value)
 
     @property
-    def label_y(self):
+    def label_y(self) -> float:
         return round(self.y - 4, 2)  # just above its line
 
 
@@ -67,31 +67,31 @@ class Chart:
     height: int = HEIGHT
 
     @property
-    def day_label_y(self):
+    def day_label_y(self) -> int:
         return self.height - 6
 
     @property
-    def facts(self):
+    def facts(self) -> str:
         """The visible caption's figures."""
         return self._figures(f" request{'' if self.total == 1 else 's'}")
 
     @property
-    def summary(self):
+    def summary(self) -> str:
         """What a screen reader hears: the chart's point in one sentence."""
         return f"Requests per day over the last {len(self.bars)} days: {self._figures('')}"
 
-    def _figures(self, noun):
+    def _figures(self, noun: str) -> str:
         text = f"{self.total:,}{noun} in total"
         if self.peak is not None:
             text += f", peak {self.peak.requests:,} on {short_date(self.peak.day)}"
         return text
 
 
-def short_date(day):
+def short_date(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def compact(value):
+def compact(value: int) -> str:
     """A grid line's label: 950, 1.5k, 20k, 3M (the exact numbers are in each bar's title)."""
     for size, suffix in ((1_000_000, "M"), (1_000, "k")):
         if value >= size:
@@ -99,12 +99,12 @@ def compact(value):
     return str(value)
 
 
-def nice_step(peak, lines=3):
+def nice_step(peak: int, lines: int = 3) -> int:
     """The grid's step: 1, 2 or 5 times a power of ten, so that `lines` steps reach `peak`."""
     if peak <= lines:
         return 1
     rough = peak / lines
-    power = 10 ** math.floor(math.log10(rough))
+    power: int = 10 ** math.floor(math.log10(rough))  # rough > 1: a whole power
     return next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
 
 

@@ -1,11 +1,17 @@
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import CheckMessage, Tags, Warning, register
 
 DEVELOPMENT_SECRET = "keydesk-development-only"  # noqa: S105  (the default it warns about)
 
 
 @register(Tags.security, deploy=True)
-def key_hash_secret_is_set(app_configs, **kwargs):
+def key_hash_secret_is_set(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     secrets = settings.KEY_HASH_SECRETS
     if not secrets or DEVELOPMENT_SECRET in secrets or min(len(s) for s in secrets) < 32:
         return [

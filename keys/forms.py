@@ -1,14 +1,19 @@
 import ipaddress
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from environments.models import Environment, Project
+from environments.models import Environment, EnvironmentQuerySet, Organization, Project
 from keys import origins
 from keys.models import (
+    ApiKey,
     InvalidExpiry,
     Kind,
     LifetimeTooLong,
@@ -31,11 +36,11 @@ from keys.text import (
 class TextField(forms.CharField):
     """Free text under keys/text.py's rule, the same the API's schemas apply."""
 
-    def __init__(self, *, multiline=False, **kwargs):
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
         self.multiline = multiline
         super().__init__(**kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> str:
         value = super().clean(value)
         try:
             return clean_text(
@@ -88,13 +93,13 @@ class KeyCreateForm(forms.Form):
 
     def __init__(
         self,
-        *args,
-        organization,
-        environment=None,
-        environments=None,
-        can_grant_manage=False,
-        **kwargs,
-    ):
+        *args: Any,
+        organization: Organization,
+        environment: Environment | None = None,
+        environments: QuerySet[Environment] | None = None,
+        can_grant_manage: bool = False,
+        **kwargs: Any,
+    ) -> None:
         """`environment`: where the key goes (its keys tab); else `environments` offers a
         choice among these (the quickstart)."""
         super().__init__(*args, **kwargs)
@@ -110,7 +115,7 @@ class KeyCreateForm(forms.Form):
             del self.fields["manage"]
             del self.fields["kind"]
 
-    def clean_expires_in(self):
+    def clean_expires_in(self) -> int | None:
         days = self.cleaned_data["expires_in"]
         try:
             self._expires_at = expiry_in(days)
@@ -118,19 +123,19 @@ class KeyCreateForm(forms.Form):
             raise forms.ValidationError(f"The expiry {problem}.") from None
         return days
 
-    def expires_at(self):
+    def expires_at(self) -> datetime | None:
         return self._expires_at
 
-    def explain_lifetime(self, organization, environment):
+    def explain_lifetime(self, organization: Organization, environment: Environment | None) -> None:
         """Say what the organization's maximum lifetime for production keys asks, and offer
         that lifetime itself; the choice is still checked in `clean`."""
         days = organization.max_production_key_days
         if days is None or (environment is not None and not environment.is_production):
             return
-        field = self.fields["expires_in"]
-        if str(days) not in dict(field.choices):
+        field = cast(forms.TypedChoiceField, self.fields["expires_in"])
+        if str(days) not in dict(EXPIRY_CHOICES):
             field.choices = sorted(
-                [*field.choices, (str(days), f"In {days} days (the longest allowed)")],
+                [*EXPIRY_CHOICES, (str(days), f"In {days} days (the longest allowed)")],
                 key=lambda choice: int(choice[0] or 0),
             )
         field.help_text = (
@@ -140,8 +145,9 @@ class KeyCreateForm(forms.Form):
         if environment is not None:
             field.initial = str(min(days, 90))
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         environment = self.environment or data.get("environment")
         if environment is not None and "expires_in" in data:
             try:
@@ -150,7 +156,7 @@ class KeyCreateForm(forms.Form):
                 self.add_error("expires_in", str(problem))
         return data
 
-    def issued(self):
+    def issued(self) -> dict[str, Any]:
         """issue_api_key's fields for the valid form."""
         data = self.cleaned_data
         return {
@@ -163,7 +169,7 @@ class KeyCreateForm(forms.Form):
         }
 
 
-def environment_choices(organization):
+def environment_choices(organization: Organization) -> EnvironmentQuerySet:
     return Environment.objects.for_organization(organization).select_related("project")
 
 
@@ -178,6 +184,15 @@ USE_CHOICES = [
     ("never", "Never used"),
     ("unused30", "Unused for 30 days"),
 ]
+
+
+class CreatorField(forms.ModelChoiceField):
+    """A person, by their username."""
+
+    def label_from_instance(self, obj: AbstractBaseUser) -> str:
+        return obj.get_username()
+
+
 EXPIRY_FILTERS = [
     ("", "Any expiry"),
     ("soon", "Expiring within 7 days"),
@@ -208,7 +223,7 @@ class KeyFilterForm(forms.Form):
         choices=[("", "Any kind"), ("personal", "Personal"), ("service", "Service")],
         required=False,
     )
-    creator: "forms.ModelChoiceField[AbstractBaseUser]" = forms.ModelChoiceField(
+    creator: "forms.ModelChoiceField[AbstractBaseUser]" = CreatorField(
         label="Creator", queryset=None, required=False, empty_label="Anyone"
     )
     use = forms.ChoiceField(label="Use", choices=USE_CHOICES, required=False)
@@ -221,18 +236,18 @@ class KeyFilterForm(forms.Form):
     )
     errors_beside_fields = False  # invalid filters are dropped, not reported (config/forms.py)
 
-    def __init__(self, data, *, organization):
+    def __init__(self, data: Mapping[str, Any] | None, *, organization: Organization) -> None:
         super().__init__(data)
-        self.fields["project"].queryset = organization.projects.all()
-        self.fields["environment"].queryset = environment_choices(organization)
-        self.fields["creator"].queryset = (
+        fields = cast("dict[str, forms.ModelChoiceField[Any]]", self.fields)  # those set here
+        fields["project"].queryset = organization.projects.all()
+        fields["environment"].queryset = environment_choices(organization)
+        fields["creator"].queryset = (
             get_user_model()
             .objects.filter(memberships__organization=organization)
             .order_by("username")
         )
-        self.fields["creator"].label_from_instance = lambda user: user.get_username()
 
-    def clean_tag(self):
+    def clean_tag(self) -> tuple[str, str] | None:
         """(key, value), value "" for any; the same rule as the tags themselves."""
         text = self.cleaned_data["tag"]
         if not text:
@@ -242,13 +257,13 @@ class KeyFilterForm(forms.Form):
         except InvalidText as problem:
             raise forms.ValidationError(f"The tag {problem}.") from None
 
-    def filters(self):
+    def filters(self) -> dict[str, Any]:
         """The valid filters that are set, as ApiKey.objects.filtered takes them."""
         if not self.is_valid():
             return {}
         return {name: value for name, value in self.cleaned_data.items() if value}
 
-    def url(self):
+    def url(self) -> str:
         """The page with the filters in force, from its first page (the pager adds a cursor)."""
         query = urlencode({name: self.data[name] for name in self.filters()})
         return reverse("keys:admin") + (f"?{query}" if query else "")
@@ -262,13 +277,14 @@ class RevokeForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. leaked in a public repository"}),
     )
 
-    def __init__(self, *args, revocable, **kwargs):
+    def __init__(self, *args: Any, revocable: list[ApiKey], **kwargs: Any) -> None:
         """`revocable`: the keys this person may revoke; anything else is not a choice."""
         super().__init__(*args, **kwargs)
         self.revocable = revocable
-        self.fields["keys"].choices = [(k.public_id, k.public_id) for k in revocable]
+        keys = cast(forms.MultipleChoiceField, self.fields["keys"])
+        keys.choices = [(k.public_id, k.public_id) for k in revocable]
 
-    def chosen(self):
+    def chosen(self) -> list[ApiKey]:
         wanted = set(self.cleaned_data["keys"])
         return [k for k in self.revocable if k.public_id in wanted]
 
@@ -335,7 +351,14 @@ class KeyEditForm(forms.Form):
         help_text="Empty: the environment's default.",
     )
 
-    def __init__(self, *args, key, can_grant_manage, **kwargs):
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        key: ApiKey,
+        can_grant_manage: bool,
+        **kwargs: Any,
+    ) -> None:
         initial = {
             "name": key.name,
             "description": key.description,
@@ -346,13 +369,13 @@ class KeyEditForm(forms.Form):
             "allowed_origins": "\n".join(key.allowed_origins),
             "rate_limit": key.rate_limit,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         self.key = key
         if not can_grant_manage:
             # Shown as it is, but not changeable: only admins grant (or take away) manage.
             self.fields["manage"].disabled = True
 
-    def clean_expires_at(self):
+    def clean_expires_at(self) -> datetime | None:
         """The field shows whole seconds: an unchanged expiry keeps its exact value (even a
         past one); a new one must be one a key can have."""
         value = self.cleaned_data["expires_at"]
@@ -370,7 +393,7 @@ class KeyEditForm(forms.Form):
             raise forms.ValidationError(str(problem)) from None
         return value
 
-    def clean_allowed_ips(self):
+    def clean_allowed_ips(self) -> list[str]:
         networks = []
         for line in self.cleaned_data["allowed_ips"].splitlines():
             line = line.strip()
@@ -384,13 +407,13 @@ class KeyEditForm(forms.Form):
             raise forms.ValidationError("At most 100 networks.")
         return networks
 
-    def clean_allowed_origins(self):
+    def clean_allowed_origins(self) -> list[str]:
         try:
             return origins.clean(self.cleaned_data["allowed_origins"].splitlines())
         except ValueError as problem:
             raise forms.ValidationError(f"{str(problem)[0].upper()}{str(problem)[1:]}.") from None
 
-    def changes(self):
+    def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
             "name": data["name"],

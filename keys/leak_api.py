@@ -6,9 +6,10 @@ is not the contract's shape is a 400 here, not the schema layer's 422.
 
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from audit.requests import client_ip
@@ -31,7 +32,7 @@ class TokenLabelOut(Schema):
     label: Literal["true_positive", "false_positive"]
 
     @staticmethod
-    def of(report, *, is_key):
+    def of(report: dict[str, str], *, is_key: bool) -> dict[str, str]:
         """GitHub's answer for one reported token: its hash (never the token) and its label."""
         return {
             "token_hash": hashlib.sha256(report["token"].encode()).hexdigest(),
@@ -47,7 +48,7 @@ GITHUB_MAX_TOKENS = 1000
 GITHUB_FIELDS = ("token", "type", "url", "source")
 
 
-def read_body(request, limit):
+def read_body(request: HttpRequest, limit: int) -> bytes:
     """The raw body, refused before it is read when it is larger than `limit` bytes."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -61,19 +62,19 @@ def read_body(request, limit):
     return body
 
 
-def parse_json(body):
+def parse_json(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refusal(400, "invalid_request", "The body is not JSON.") from None
 
 
-def json_body(schema):
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI request body of an endpoint that reads its raw body itself."""
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def within_report_limit(request):
+def within_report_limit(request: HttpRequest) -> None:
     """Reports per client address per minute (LEAK_REPORT_RATE_LIMIT), shared by every worker."""
     limit = settings.LEAK_REPORT_RATE_LIMIT
     # The keys' sliding window (shared through Redis, per process while it is away).
@@ -107,7 +108,7 @@ def within_report_limit(request):
         }
     ),
 )
-def revoke_credentials(request):
+def revoke_credentials(request: HttpRequest) -> Status[dict[str, int]]:
     """Anyone holding a leaked key can kill it here. The answer is the same whether or not
     anything matched, so this endpoint tells nobody which strings are keys."""
     within_report_limit(request)
@@ -127,7 +128,7 @@ def revoke_credentials(request):
     return Status(202, {"received": len(credentials)})
 
 
-def check_github_signature(request, body):
+def check_github_signature(request: HttpRequest, body: bytes) -> None:
     """Refuse a body unless it is signed by a key GitHub lists (401; 503 while the list cannot
     be fetched)."""
     try:
@@ -147,7 +148,7 @@ def check_github_signature(request, body):
         raise Refusal(401, "invalid_signature", "The report's signature does not verify.")
 
 
-def github_reports(data):
+def github_reports(data: Any) -> list[dict[str, str]]:
     """The report's items, or a 400 when it is not GitHub's format."""
     if (
         not isinstance(data, list)
@@ -182,7 +183,7 @@ def github_reports(data):
         }
     ),
 )
-def github_secret_scanning(request):
+def github_secret_scanning(request: HttpRequest) -> Status[list[dict[str, str]]]:
     """GitHub's secret scanning partner endpoint: a signed list of tokens found in public code.
 
     Nothing is read from the body before its signature holds."""

@@ -5,18 +5,22 @@ secret scanning (`POST /v1/secret-scanning/github`) and `manage.py find_keys --r
 Each revocation is one `key_leaked` audit event that says where the key was found.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
 from keys import tokens
-from keys.models import ApiKey, _user, candidate_digests
+from keys.models import Actor, ApiKey, _user, candidate_digests
 
 LEAKED_REASON = "reported leaked"
 
 
-def known_keys(plaintexts):
+def known_keys(plaintexts: Iterable[str]) -> dict[str, ApiKey]:
     """{plaintext: key} for the strings that are keys of this deployment.
 
     Strings failing the shape or checksum cost no query; the rest are one query in all."""
@@ -31,13 +35,15 @@ def known_keys(plaintexts):
     return {by_digest[key.digest]: key for key in keys}
 
 
-def revoke_leaked(*, plaintexts, **report):
+def revoke_leaked(*, plaintexts: Iterable[str], **report: Any) -> list[ApiKey]:
     """Revoke every key of this deployment among `plaintexts` that is not revoked yet, as
     revoke_leaked_key does; returns the keys this call revoked."""
     return [key for key in known_keys(plaintexts).values() if revoke_leaked_key(key=key, **report)]
 
 
-def revoke_reported_by_github(reports, *, request=None):
+def revoke_reported_by_github(
+    reports: list[dict[str, str]], *, request: HttpRequest | None = None
+) -> dict[str, ApiKey]:
     """Revoke the keys of this deployment among the tokens of GitHub's secret scanning
     `reports`, each with the URL it was found at; returns {token: key} of every reported token
     that is a key, revoked now or before."""
@@ -57,8 +63,15 @@ def revoke_reported_by_github(reports, *, request=None):
 
 
 def revoke_leaked_key(
-    *, key, source, reason=LEAKED_REASON, by=None, reporter=None, request=None, where=""
-):
+    *,
+    key: ApiKey,
+    source: str,
+    reason: str = LEAKED_REASON,
+    by: Actor = None,
+    reporter: str | None = None,
+    request: HttpRequest | None = None,
+    where: str = "",
+) -> bool:
     """Revoke one leaked key and record it, in one transaction; False if it was revoked.
 
     `source` names who reported it (`public report`, `github secret scanning`, `find_keys`),

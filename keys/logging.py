@@ -14,7 +14,7 @@ class RedactKeys(logging.Filter):
     gunicorn's access log and every application logger alike.
     """
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = mask(QUERY_STRING_RE.sub(r"\1", message))
         if cleaned != message:

@@ -8,10 +8,11 @@ raises it on reading `request.body`, and would answer an HTML 400), and any othe
 body they cannot decode.
 """
 
+from collections.abc import Callable
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 API_PREFIX = "/v1/"
 CODES = {
@@ -26,7 +27,7 @@ CODES = {
 KEPT = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary")
 
 
-def api_error(status, code=None, message=None):
+def api_error(status: int, code: str | None = None, message: str | None = None) -> JsonResponse:
     """A JsonResponse in the error shape of DESIGN.md section 5."""
     try:
         phrase = HTTPStatus(status).phrase
@@ -44,17 +45,17 @@ MESSAGES = {
 }
 
 
-def is_json(response):
+def is_json(response: HttpResponseBase) -> bool:
     return response.get("Content-Type", "").split(";")[0].strip() == "application/json"
 
 
 class JsonErrorsMiddleware:
     """Outermost under /v1/, so it also sees what other middleware answered."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if (
             response.status_code < 400
@@ -63,6 +64,7 @@ class JsonErrorsMiddleware:
         ):
             return response
         status = response.status_code
+        message: str | None
         if status == 405:
             allowed = response.get("Allow", "")
             message = f"Use {allowed} here." if allowed else MESSAGES[405]
@@ -74,7 +76,7 @@ class JsonErrorsMiddleware:
                 replaced[name] = response[name]
         return replaced
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
         if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(API_PREFIX):
             return api_error(413, message="The request body is too large.")
         return None

@@ -12,18 +12,22 @@ transaction, what becomes of a personal key when its owner leaves or changes rol
 
 import ipaddress
 import logging
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Self
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models.functions import Now
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.chain import record
 from audit.models import Action
 from config.pagination import Keyset
-from environments.models import EnvironmentTag
+from environments.models import Environment, EnvironmentTag, Membership, Organization, Project
 from keys import tokens
 
 logger = logging.getLogger(__name__)
@@ -46,17 +50,21 @@ class Status(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
-def digest(key):
+# Who changes a key: a person, a key (through the API), or None for a command.
+type Actor = User | ApiKey | None
+
+
+def digest(key: str) -> str:
     """The stored form of a key, under the current KEY_HASH_SECRET."""
     return tokens.digest(key, settings.KEY_HASH_SECRETS[0])
 
 
-def candidate_digests(key):
+def candidate_digests(key: str) -> list[str]:
     """The key's digest under every configured secret, so keys survive a secret rotation."""
     return [tokens.digest(key, secret) for secret in settings.KEY_HASH_SECRETS]
 
 
-def granted_permissions(can_write, can_manage):
+def granted_permissions(can_write: bool, can_manage: bool) -> list[str]:
     """The permission names a key's columns grant, `read` (always) first."""
     granted = [Permission.READ.value]
     if can_write:
@@ -66,7 +74,7 @@ def granted_permissions(can_write, can_manage):
     return granted
 
 
-def permission_columns(permissions):
+def permission_columns(permissions: Iterable[str]) -> dict[str, bool]:
     """The columns that grant these permission names (`read` is implied): the inverse of
     granted_permissions."""
     names = set(permissions)
@@ -86,7 +94,7 @@ class InvalidExpiry(ValueError):
     """An expiry no key can have; the message says why, for a person to act on."""
 
 
-def clean_expiry(value, *, now=None):
+def clean_expiry(value: datetime | None, *, now: datetime | None = None) -> datetime | None:
     """An expiry as it is stored: aware, in UTC, in the future and at most LATEST_EXPIRY.
 
     None (no expiry) passes. Raises InvalidExpiry: every entry point (the API's schemas, the
@@ -108,7 +116,7 @@ def clean_expiry(value, *, now=None):
     return value
 
 
-def expiry_in(days, *, now=None):
+def expiry_in(days: int | None, *, now: datetime | None = None) -> datetime | None:
     """The expiry `days` whole days from now (None for None), checked like any other."""
     if days is None:
         return None
@@ -127,23 +135,23 @@ UNUSED_FOR = timedelta(days=30)
 EXPIRING_SOON = timedelta(days=7)
 
 
-def q_never_used():
+def q_never_used() -> models.Q:
     return models.Q(last_used_at__isnull=True)
 
 
-def q_unused_since(when):
+def q_unused_since(when: datetime) -> models.Q:
     return q_never_used() | models.Q(last_used_at__lt=when)
 
 
-def q_expiring_within(period, *, now):
+def q_expiring_within(period: timedelta, *, now: datetime) -> models.Q:
     return models.Q(expires_at__gt=now, expires_at__lte=now + period)
 
 
-def q_without_expiry():
+def q_without_expiry() -> models.Q:
     return models.Q(expires_at__isnull=True)
 
 
-def q_not_announced(days):
+def q_not_announced(days: int) -> models.Q:
     """Not yet told it expires within `days` days (nor within fewer)."""
     return models.Q(expiry_notice__isnull=True) | models.Q(expiry_notice__gt=days)
 
@@ -151,7 +159,7 @@ def q_not_announced(days):
 class LifetimeTooLong(ValueError):
     """A new production key would outlive its organization's maximum lifetime."""
 
-    def __init__(self, *, days, latest):
+    def __init__(self, *, days: int, latest: datetime) -> None:
         self.days, self.latest = days, latest
         super().__init__(
             f"Production keys of this organization expire within {days} day"
@@ -160,7 +168,7 @@ class LifetimeTooLong(ValueError):
         )
 
 
-def latest_expiry(environment, *, now=None):
+def latest_expiry(environment: Environment, *, now: datetime | None = None) -> datetime | None:
     """The latest expiry a new key of `environment` may have (None: any, or none at all):
     its organization's `max_production_key_days` from now, for a production environment."""
     if not environment.is_production:
@@ -169,39 +177,41 @@ def latest_expiry(environment, *, now=None):
     return None if days is None else (now or timezone.now()) + timedelta(days=days)
 
 
-def check_lifetime(environment, expires_at, *, now=None):
+def check_lifetime(
+    environment: Environment, expires_at: datetime | None, *, now: datetime | None = None
+) -> None:
     """Raise LifetimeTooLong unless a new key of `environment` may have this expiry. Under a
     limit, no expiry is too long. Every way in asks it (issue_api_key does, as a last guard)."""
     latest = latest_expiry(environment, now=now)
     if latest is not None and (expires_at is None or expires_at > latest):
-        days = environment.project.organization.max_production_key_days
+        days = environment.project.organization.max_production_key_days or 0  # set: see latest
         raise LifetimeTooLong(days=days, latest=latest)
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def for_user(self, user):
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
+    def for_user(self, user: User) -> Self:
         """In every organization `user` belongs to (views use for_organization)."""
         return self.filter(environment__project__organization__memberships__user=user)
 
-    def for_organization(self, organization):
+    def for_organization(self, organization: Organization | int) -> Self:
         return self.filter(organization=organization)
 
     # `revoked_at` is when a revocation takes effect: a rotated key's may lie in the future.
-    def revoked(self):
+    def revoked(self) -> Self:
         return self.filter(revoked_at__lte=timezone.now())
 
-    def unrevoked(self):
+    def unrevoked(self) -> Self:
         """Not revoked yet: active, expired (an expiry can be extended), or rotated and still
         inside its grace window."""
         return self.exclude(revoked_at__lte=timezone.now())
 
-    def expired(self):
+    def expired(self) -> Self:
         return self.unrevoked().filter(expires_at__lte=timezone.now())
 
-    def active(self):
+    def active(self) -> Self:
         return self.unrevoked().exclude(expires_at__lte=timezone.now())
 
-    def with_status(self, status):
+    def with_status(self, status: str) -> Self:
         """`active`, `expired` or `revoked` (Status)."""
         return {
             Status.ACTIVE: self.active,
@@ -209,21 +219,21 @@ class ApiKeyQuerySet(models.QuerySet):
             Status.REVOKED: self.revoked,
         }[Status(status)]()
 
-    def never_used(self):
+    def never_used(self) -> Self:
         return self.filter(q_never_used())
 
-    def unused_since(self, when):
+    def unused_since(self, when: datetime) -> Self:
         """Keys not used since `when`, never-used ones included."""
         return self.filter(q_unused_since(when))
 
-    def expiring_within(self, period):
+    def expiring_within(self, period: timedelta) -> Self:
         """Keys that expire in the coming `period` (a timedelta), and have not yet."""
         return self.filter(q_expiring_within(period, now=timezone.now()))
 
-    def without_expiry(self):
+    def without_expiry(self) -> Self:
         return self.filter(q_without_expiry())
 
-    def hygiene(self):
+    def hygiene(self) -> dict[str, int]:
         """How many of these keys want attention, in one query (conditional aggregation):
         {"never_used", "unused", "without_expiry", "expiring", "total": count}, under the
         same rules as the filters above. Ask it of active keys: a revoked one needs nothing."""
@@ -236,7 +246,7 @@ class ApiKeyQuerySet(models.QuerySet):
             expiring=models.Count("pk", filter=q_expiring_within(EXPIRING_SOON, now=now)),
         )
 
-    def searching(self, text):
+    def searching(self, text: str) -> Self:
         """Keys whose name or hint contains `text`, or whose public id it is."""
         text = text.strip()
         return self.filter(
@@ -248,16 +258,16 @@ class ApiKeyQuerySet(models.QuerySet):
     def filtered(
         self,
         *,
-        q="",
-        project=None,
-        environment=None,
-        status="",
-        kind="",
-        creator=None,
-        use="",
-        expiry="",
-        tag=None,
-    ):
+        q: str = "",
+        project: Project | None = None,
+        environment: Environment | None = None,
+        status: str = "",
+        kind: str = "",
+        creator: User | None = None,
+        use: str = "",
+        expiry: str = "",
+        tag: tuple[str, str] | None = None,
+    ) -> Self:
         """The keys that pass the admin page's filters (KeyFilterForm names them)."""
         equal = {
             "environment__project": project,
@@ -282,28 +292,28 @@ class ApiKeyQuerySet(models.QuerySet):
             keys = keys.tagged(*tag)
         return keys
 
-    def tagged(self, key, value=""):
+    def tagged(self, key: str, value: str = "") -> Self:
         """Keys of environments tagged `key=value` (any value when `value` is empty; `EU` is
         `eu`, as people type it)."""
         tags = EnvironmentTag.objects.filter(key=key, **({"value__iexact": value} if value else {}))
         return self.filter(environment__in=tags.values("environment"))
 
-    def with_related(self):
+    def with_related(self) -> Self:
         return self.select_related("environment__project", "created_by")
 
-    def locked(self):
+    def locked(self) -> Self:
         """Each key's row locked, all at once and in one order: a writer takes the rows of the
         keys it changes before the audit chain's head (each change updates, then records), so
         a concurrent change of one of them never waits on the head while holding its row."""
         return self.with_related().select_for_update(of=("self",)).order_by("pk")
 
-    def personal_of(self, user):
+    def personal_of(self, user: User) -> Self:
         """`user`'s personal keys not revoked yet: what their owner's leaving or demotion acts
         on (expired ones too: an admin could extend one, and it would work again)."""
         return self.filter(created_by=user, kind=Kind.PERSONAL).unrevoked()
 
     # The scheduled events ask with the time they run at (keys/scheduled.py).
-    def to_announce(self, days, *, now):
+    def to_announce(self, days: int, *, now: datetime) -> Self:
         """Keys to tell, once, that they expire within `days` days."""
         return (
             self.exclude(revoked_at__lte=now)
@@ -311,15 +321,15 @@ class ApiKeyQuerySet(models.QuerySet):
             .select_related("environment__project")
         )
 
-    def expired_unrecorded(self, *, now):
+    def expired_unrecorded(self, *, now: datetime) -> Self:
         """Expired keys whose expiry is not recorded yet."""
         return self.exclude(revoked_at__lte=now).filter(expires_at__lte=now, expiry_recorded=False)
 
-    def matching(self, plaintext):
+    def matching(self, plaintext: str) -> Self:
         """The key (if any) whose digest this plaintext has, under any configured secret."""
         return self.filter(digest__in=candidate_digests(plaintext))
 
-    def changeable_by(self, membership):
+    def changeable_by(self, membership: Membership) -> Self:
         """The keys this member may revoke, edit or rotate: an admin or a manager any key of
         the organization, a member their own, a viewer none."""
         keys = self.for_organization(membership.organization_id)
@@ -392,6 +402,11 @@ class ApiKey(models.Model):
 
     objects = ApiKeyQuerySet.as_manager()
 
+    # Not columns: set on the keys a page shows (`with_recent_usage` and `with_pending_usage`,
+    # keys/views.py `with_changeable`).
+    recent_requests: int | None
+    changeable: bool
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "API key"
@@ -402,11 +417,20 @@ class ApiKey(models.Model):
             models.Index(fields=["environment", "-created_at", "-id"], name="key_env_newest"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.hint})"
 
     @classmethod
-    def issue(cls, *, environment, name, created_by=None, write=False, manage=False, **fields):
+    def issue(
+        cls,
+        *,
+        environment: Environment,
+        name: str,
+        created_by: User | None = None,
+        write: bool = False,
+        manage: bool = False,
+        **fields: Any,
+    ) -> tuple["ApiKey", str]:
         """Make a new key. Returns (key, plaintext): the plaintext is never stored anywhere."""
         plaintext = tokens.generate(environment.key_tag)
         key = cls.objects.create(
@@ -424,11 +448,11 @@ class ApiKey(models.Model):
         return key, plaintext
 
     @property
-    def permissions(self):
+    def permissions(self) -> list[str]:
         return granted_permissions(self.can_write, self.can_manage)
 
     @property
-    def status(self):
+    def status(self) -> Status:
         now = timezone.now()
         if self.revoked_at is not None and self.revoked_at <= now:
             return Status.REVOKED
@@ -437,28 +461,30 @@ class ApiKey(models.Model):
         return Status.ACTIVE
 
     @property
-    def revokes_later(self):
+    def revokes_later(self) -> bool:
         """A rotated key still inside its grace window."""
         return self.revoked_at is not None and self.revoked_at > timezone.now()
 
     @property
-    def is_usable(self):
+    def is_usable(self) -> bool:
         return self.status == Status.ACTIVE
 
     @property
-    def is_rotatable(self):
+    def is_rotatable(self) -> bool:
         """Active and not rotated already (a rotated key has a revocation, even a pending one)."""
         return self.revoked_at is None and self.is_usable
 
-    def revoke(self, *, by=None, reason="", at=None):
+    def revoke(
+        self, *, by: User | None = None, reason: str = "", at: datetime | None = None
+    ) -> bool:
         """Stop the key for good (now, or `at`); the record stays.
 
         Returns False if it was already revoked by then."""
         # The database's clock, not this host's: one running ahead must not postpone it.
-        at = at or Now()
-        pending = models.Q(revoked_at__isnull=True) | models.Q(revoked_at__gt=at)
+        when = at or Now()
+        pending = models.Q(revoked_at__isnull=True) | models.Q(revoked_at__gt=when)
         updated = ApiKey.objects.filter(pending, pk=self.pk).update(
-            revoked_at=at, revoked_by=by, revoked_reason=reason[:200]
+            revoked_at=when, revoked_by=by, revoked_reason=reason[:200]
         )
         self.refresh_from_db(fields=["revoked_at", "revoked_by", "revoked_reason"])
         return bool(updated)
@@ -472,7 +498,13 @@ class BeyondIssuer(PermissionDenied):
     """A caller asked to give a key more than it may; the message says what, to act on."""
 
 
-def check_may_issue(issuer, *, permissions, expires_at=None, allowed_ips=()):
+def check_may_issue(
+    issuer: ApiKey | Membership,
+    *,
+    permissions: Iterable[str],
+    expires_at: datetime | None = None,
+    allowed_ips: Iterable[str] = (),
+) -> None:
     """Raise BeyondIssuer unless `issuer` may give a key these permissions (names), this
     expiry and these networks, whether it makes, changes or rotates the key.
 
@@ -496,20 +528,24 @@ def check_may_issue(issuer, *, permissions, expires_at=None, allowed_ips=()):
     if issuer.allowed_ips:
         own = [ipaddress.ip_network(n) for n in issuer.allowed_ips]
         given = [ipaddress.ip_network(n) for n in allowed_ips]
-        inside = all(any(n.version == o.version and n.subnet_of(o) for o in own) for n in given)
+        # `subnet_of` wants a network of its own version (mypy cannot see the check before it).
+        inside = all(
+            any(n.version == o.version and n.subnet_of(o) for o in own)  # type: ignore[arg-type]
+            for n in given
+        )
         if not given or not inside:
             raise BeyondIssuer(
                 "This key works only from some networks: it cannot give a key more of them."
             )
 
 
-def unflushed_days(today):
+def unflushed_days(today: date) -> tuple[date, date]:
     """The days whose counters may still hold counts: a counter is flushed only on its own
     day, and lives two days in the cache."""
     return (today, today - timedelta(days=1))
 
 
-def with_recent_usage(keys, *, days=7):
+def with_recent_usage(keys: Iterable[ApiKey], *, days: int = 7) -> list[ApiKey]:
     """`keys` as a list, each with `recent_requests`: its requests in the last `days` days
     (UTC), those written to the database (one query for all the keys, so a page of a list
     costs the same however long the list) and those the cache still holds, so a table is right
@@ -544,16 +580,16 @@ class KeyUsage(models.Model):
         constraints = [models.UniqueConstraint(fields=["api_key", "day"], name="one_usage_a_day")]
         ordering = ["-day"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.api_key_id} on {self.day}: {self.requests}"
 
     @staticmethod
-    def counter(key_pk, day):
+    def counter(key_pk: int, day: date) -> str:
         """The cache key under which a key's requests of `day` gather until flushed."""
         return f"kd:use:{key_pk}:{day.isoformat()}"
 
     @classmethod
-    def pending(cls, key_pks, days):
+    def pending(cls, key_pks: Iterable[int], days: Iterable[date]) -> dict[tuple[int, date], int]:
         """Counts gathered in the cache and not flushed yet: {(key pk, day): requests}."""
         names = {cls.counter(pk, day): (pk, day) for pk in key_pks for day in days}
         if not names:
@@ -564,7 +600,9 @@ class KeyUsage(models.Model):
         return {names[name]: count for name, count in found.items()}
 
     @classmethod
-    def per_day(cls, keys, *, days=30):
+    def per_day(
+        cls, keys: "ApiKey | models.QuerySet[ApiKey]", *, days: int = 30
+    ) -> list[tuple[date, int]]:
         """Requests per day (UTC) over the last `days` days, oldest first, zero days included:
         [(day, requests)]. `keys` is one key, or a queryset of keys counted together (an
         environment's). One aggregate query, plus what the cache still holds, so the chart is
@@ -595,7 +633,7 @@ class KeyUsage(models.Model):
         ]
 
     @classmethod
-    def add(cls, key_pk, day, count):
+    def add(cls, key_pk: int, day: date, count: int) -> None:
         """Add `count` requests (gathered in keys.counters) to the day's row."""
         if not count:
             return
@@ -603,7 +641,7 @@ class KeyUsage(models.Model):
         cls.objects.filter(pk=usage.pk).update(requests=models.F("requests") + count)
 
 
-def record_expiry(key_pk, request=None):
+def record_expiry(key_pk: int, request: HttpRequest | None = None) -> None:
     """Record, once, that a key has expired (when it is presented and refused, or when the
     scheduled events find it)."""
     with transaction.atomic():
@@ -611,7 +649,7 @@ def record_expiry(key_pk, request=None):
             return
         key = ApiKey.objects.select_related("environment__project").get(pk=key_pk)
         _record(
-            key, Action.KEY_EXPIRED, by=None, request=request, expired_at=key.expires_at.isoformat()
+            key, Action.KEY_EXPIRED, by=None, request=request, expired_at=_jsonable(key.expires_at)
         )
 
 
@@ -620,7 +658,7 @@ def record_expiry(key_pk, request=None):
 EXPIRY_NOTICES = (1, 7)
 
 
-def announce_expiry(key, days):
+def announce_expiry(key: ApiKey, days: int) -> bool:
     """Record, once, that `key` expires within `days` days; False if that is told already."""
     with transaction.atomic():
         if not ApiKey.objects.filter(q_not_announced(days), pk=key.pk).update(expiry_notice=days):
@@ -631,12 +669,20 @@ def announce_expiry(key, days):
             by=None,
             request=None,
             days_ahead=days,
-            expires_at=key.expires_at.isoformat(),
+            expires_at=_jsonable(key.expires_at),
         )
     return True
 
 
-def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **fields):
+def issue_api_key(
+    *,
+    environment: Environment,
+    name: str,
+    by: Actor,
+    kind: str = Kind.PERSONAL,
+    request: HttpRequest | None = None,
+    **fields: Any,
+) -> tuple[ApiKey, str]:
     """Issue a key and record it, in one transaction.
 
     `by` is a user, a key (through the API), or None for a command; `fields` are ApiKey.issue's
@@ -658,12 +704,14 @@ def issue_api_key(*, environment, name, by, kind=Kind.PERSONAL, request=None, **
     return key, plaintext
 
 
-def _user(actor):
+def _user(actor: Actor) -> User | None:
     """The actor if it is a person (for `created_by`/`revoked_by`), else None (a key, a command)."""
-    return actor if hasattr(actor, "get_username") else None
+    return actor if isinstance(actor, User) else None
 
 
-def _record(key, action, *, by, request, **metadata):
+def _record(
+    key: ApiKey, action: str, *, by: Actor, request: HttpRequest | None, **metadata: Any
+) -> None:
     record(
         action=action,
         actor=by,
@@ -674,7 +722,14 @@ def _record(key, action, *, by, request, **metadata):
     )
 
 
-def revoke_api_key(*, key, by, reason, request=None, at=None):
+def revoke_api_key(
+    *,
+    key: ApiKey,
+    by: Actor,
+    reason: str,
+    request: HttpRequest | None = None,
+    at: datetime | None = None,
+) -> bool:
     """Revoke a key (now, or at `at`) and record it, in one transaction.
 
     `by` is a user, a key (through the API), or None for a command."""
@@ -687,12 +742,14 @@ def revoke_api_key(*, key, by, reason, request=None, at=None):
             by=by,
             request=request,
             reason=reason,
-            effective_at=key.revoked_at.isoformat(),
+            effective_at=_jsonable(key.revoked_at),
         )
     return True
 
 
-def revoke_keys(keys, *, by, reason, request=None):
+def revoke_keys(
+    keys: ApiKeyQuerySet, *, by: Actor, reason: str, request: HttpRequest | None = None
+) -> list[str]:
     """Revoke the keys of the queryset `keys` (locked first: see `locked`), each recorded;
     returns the public ids of those revoked."""
     return [
@@ -708,14 +765,22 @@ def revoke_keys(keys, *, by, reason, request=None):
 OWNER_REMOVED = "member removed"
 
 
-def owner_removed(*, user, organization, by, request=None):
+def owner_removed(
+    *,
+    user: User,
+    organization: Organization | int,
+    by: Actor,
+    request: HttpRequest | None = None,
+) -> list[str]:
     """`user` has left `organization`: their personal keys there are revoked. Returns the
     public ids revoked."""
     keys = ApiKey.objects.for_organization(organization).personal_of(user)
     return revoke_keys(keys, by=by, reason=OWNER_REMOVED, request=request)
 
 
-def owner_role_changed(membership, *, by, request=None):
+def owner_role_changed(
+    membership: Membership, *, by: Actor, request: HttpRequest | None = None
+) -> tuple[list[str], list[str]]:
     """The member's personal keys follow their new role down, so a demotion holds for the API
     too: a role that creates no keys (viewer) loses them, one that may not grant `manage`
     (member) loses that permission from them. Returns (ids revoked, ids that lost manage)."""
@@ -736,7 +801,7 @@ class NotRotatable(Exception):
     """The key is revoked, already rotated, or expired: there is nothing to rotate."""
 
 
-def rotated_expiry(key, *, now=None):
+def rotated_expiry(key: ApiKey, *, now: datetime | None = None) -> datetime | None:
     """The successor's expiry: the old key's, shortened to what its organization now allows
     a new production key. A rotation is never refused for it: replacing a leaked key must
     always be possible, and the successor obeys the policy the old key predates."""
@@ -746,7 +811,9 @@ def rotated_expiry(key, *, now=None):
     return key.expires_at
 
 
-def rotate_api_key(*, key, by, grace_seconds=0, request=None):
+def rotate_api_key(
+    *, key: ApiKey, by: Actor, grace_seconds: int = 0, request: HttpRequest | None = None
+) -> tuple[ApiKey, str]:
     """Issue a successor with the same settings; the old key stops after `grace_seconds`.
 
     The successor keeps the old key's owner (a personal key stays its creator's, and goes
@@ -801,11 +868,13 @@ EDITABLE = (
 )
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def update_api_key(*, key, by, changes, request=None):
+def update_api_key(
+    *, key: ApiKey, by: Actor, changes: dict[str, Any], request: HttpRequest | None = None
+) -> ApiKey:
     """Apply `changes` (fields of EDITABLE) and record them with before and after."""
     changed = {f: v for f, v in changes.items() if f in EDITABLE and getattr(key, f) != v}
     if not changed:
@@ -833,11 +902,16 @@ def update_api_key(*, key, by, changes, request=None):
     return key
 
 
-def archive(*, target, by, reason, request=None):
+def archive(
+    *,
+    target: Project | Environment,
+    by: Actor,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> int:
     """Archive a project or an environment, in one transaction: it leaves the lists and takes
     no new key; every key inside not revoked yet is revoked now (each one recorded, as any
     revocation); nothing is deleted. Returns how many keys were revoked."""
-    from environments.models import Project  # keys → environments: the allowed direction
 
     is_project = isinstance(target, Project)
     model = type(target)

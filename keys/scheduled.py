@@ -3,7 +3,7 @@ day ahead, `key_expired` when a key's time is up, and the daily `audit_checkpoin
 recorded once (a conditional update or a check under the chain lock decides), so running this
 twice, or on two workers, sends nothing twice."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.tasks import task
 from django.utils import timezone
@@ -14,7 +14,7 @@ from keys.models import EXPIRY_NOTICES, ApiKey, announce_expiry, record_expiry
 INTERVAL = timedelta(hours=1)
 
 
-def record_expiring(*, now):
+def record_expiring(*, now: datetime) -> int:
     return sum(
         announce_expiry(key, days)
         for days in EXPIRY_NOTICES
@@ -22,14 +22,14 @@ def record_expiring(*, now):
     )
 
 
-def record_expired(*, now):
+def record_expired(*, now: datetime) -> int:
     expired = list(ApiKey.objects.expired_unrecorded(now=now).values_list("pk", flat=True))
     for pk in expired:
         record_expiry(pk)
     return len(expired)
 
 
-def run_scheduled_events(*, now=None):
+def run_scheduled_events(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     return {
         "expiring": record_expiring(now=now),
@@ -39,7 +39,7 @@ def run_scheduled_events(*, now=None):
 
 
 @task()
-def scheduled_events():
+def scheduled_events() -> None:
     """Runs the scheduled events, then queues itself again an hour on."""
     run_scheduled_events()
     scheduled_events.using(run_after=timezone.now() + INTERVAL).enqueue()

@@ -3,13 +3,13 @@
 import ipaddress
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, StringConstraints, field_validator
 
 from keys import origins
-from keys.models import clean_expiry
+from keys.models import ApiKey, clean_expiry
 from keys.text import DESCRIPTION_MAX, NAME_MAX, REASON_MAX, clean_text
 
 Perm = Literal["read", "write", "manage"]
@@ -59,7 +59,7 @@ class KeyOut(Schema):
     rotated_from: str | None
 
     @staticmethod
-    def of(key):
+    def of(key: ApiKey) -> dict[str, Any]:
         return {
             "id": key.public_id,
             "name": key.name,
@@ -78,7 +78,7 @@ class KeyOut(Schema):
             "allowed_ips": key.allowed_ips,
             "allowed_origins": key.allowed_origins,
             "rate_limit": key.rate_limit,
-            "rotated_from": key.rotated_from.public_id if key.rotated_from_id else None,
+            "rotated_from": key.rotated_from.public_id if key.rotated_from else None,
         }
 
 
@@ -91,13 +91,13 @@ class KeyPage(Schema):
     next_cursor: str | None
 
 
-def _cidrs(value):
+def _cidrs(value: list[str] | None) -> list[str] | None:
     if value is None:
         return value
     return [str(ipaddress.ip_network(cidr, strict=False)) for cidr in value]
 
 
-def _rule(max_length, *, multiline=False, required=True):
+def _rule(max_length: int, *, multiline: bool = False, required: bool = True) -> AfterValidator:
     """keys/text.py's rule, after pydantic's own checks (which the schema states)."""
     return AfterValidator(
         partial(clean_text, max_length=max_length, multiline=multiline, required=required)
@@ -122,7 +122,7 @@ Reason = Annotated[
 ]
 
 
-def _origins(value):
+def _origins(value: list[str] | None) -> list[str] | None:
     return None if value is None else origins.clean(value)
 
 

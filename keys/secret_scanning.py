@@ -35,7 +35,7 @@ class KeysUnavailable(Exception):
     """The public keys could not be fetched, and none are cached."""
 
 
-def fetch_public_keys():
+def fetch_public_keys() -> dict[str, str]:
     """{key identifier: PEM} from SECRET_SCANNING_KEYS_URL. Raises KeysUnavailable."""
     url = settings.SECRET_SCANNING_KEYS_URL
     if not url.startswith(("https://", "http://")):
@@ -53,7 +53,7 @@ def fetch_public_keys():
     return keys
 
 
-def public_key_pem(identifier):
+def public_key_pem(identifier: str) -> str | None:
     """The PEM of `identifier`, fetching the list when it is not cached or does not name it."""
     keys = cache.get(KEYS_CACHE)
     if keys is None:
@@ -68,7 +68,7 @@ def public_key_pem(identifier):
     return keys.get(identifier)
 
 
-def signature_holds(body, identifier, signature):
+def signature_holds(body: bytes, identifier: str, signature: str) -> bool:
     """Whether `signature` (base64 DER) over the raw `body` is by the key `identifier` names."""
     if not identifier or not signature or len(identifier) > 200 or len(signature) > 400:
         return False

@@ -29,9 +29,11 @@ class InvalidText(ValueError):
     """Text no entry point accepts; the message says why, for a person to act on."""
 
 
-def clean_text(value, *, max_length, multiline=False, required=True):
+def clean_text(
+    value: object, *, max_length: int | None, multiline: bool = False, required: bool = True
+) -> str:
     """`value` trimmed, or InvalidText. `multiline` allows line breaks and tabs (descriptions);
-    `required=False` lets empty text through (as "")."""
+    `required=False` lets empty text through (as ""); `max_length=None` sets no limit."""
     if not isinstance(value, str):
         raise InvalidText("must be text")
     if multiline:
@@ -41,7 +43,7 @@ def clean_text(value, *, max_length, multiline=False, required=True):
         if required:
             raise InvalidText("cannot be empty or only spaces")
         return ""
-    if len(value) > max_length:
+    if max_length is not None and len(value) > max_length:
         raise InvalidText(f"must be at most {max_length} characters (it has {len(value)})")
     forbidden = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_LINE).search(value)
     if forbidden:
@@ -59,7 +61,7 @@ TAGS_MAX = 20  # per environment
 _TAG_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 
-def clean_tag(text, *, value_required=True):
+def clean_tag(text: object, *, value_required: bool = True) -> tuple[str, str]:
     """`key=value` as (key, value), trimmed, the key lower-cased; or InvalidText.
 
     `value_required=False` (a filter) lets a bare `key` through, as (key, "")."""

@@ -10,10 +10,10 @@ class KeyIdConverter:
 
     regex = PUBLIC_ID_RE.pattern
 
-    def to_python(self, value):
+    def to_python(self, value: str) -> str:
         return value
 
-    def to_url(self, value):
+    def to_url(self, value: str) -> str:
         return value
 
 

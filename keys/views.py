@@ -5,9 +5,13 @@ request.membership.organization)`, `changeable_by(request.membership)`), so a ke
 organization answers 404; the rules themselves are asked of keys/models.py.
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -39,6 +43,7 @@ from keys.forms import (
 from keys.models import (
     NEWEST_FIRST,
     ApiKey,
+    ApiKeyQuerySet,
     KeyUsage,
     NotRotatable,
     check_may_issue,
@@ -61,7 +66,7 @@ HYGIENE = [
 ]
 
 
-def hygiene(request: OrgRequest):
+def hygiene(request: OrgRequest) -> dict[str, Any]:
     """The active keys this member may act on that want attention (an admin's or a manager's:
     the organization's; a member's: their own; a viewer's: none), counted in one query, each
     count linking to the admin page filtered to them when the member may open it."""
@@ -78,7 +83,7 @@ def hygiene(request: OrgRequest):
     return {"total": counts["total"], "items": items, "own": not request.membership.manages_keys}
 
 
-def environment_for(request: OrgRequest, project_slug, environment_slug):
+def environment_for(request: OrgRequest, project_slug: str, environment_slug: str) -> Environment:
     """An environment of the current organization, or 404."""
     environments = Environment.objects.for_organization(request.membership.organization)
     return get_object_or_404(
@@ -88,13 +93,13 @@ def environment_for(request: OrgRequest, project_slug, environment_slug):
     )
 
 
-def key_for(request: OrgRequest, key_id):
+def key_for(request: OrgRequest, key_id: str) -> ApiKey:
     """A key of the current organization, or 404."""
     keys = ApiKey.objects.for_organization(request.membership.organization).with_related()
     return get_object_or_404(keys, public_id=key_id)
 
 
-def changeable_key(request: OrgRequest, key_id):
+def changeable_key(request: OrgRequest, key_id: str) -> ApiKey:
     """A key this member may change: 404 outside the organization, 403 inside it."""
     key = key_for(request, key_id)
     if not with_changeable(request, [key])[0].changeable:
@@ -102,7 +107,7 @@ def changeable_key(request: OrgRequest, key_id):
     return key
 
 
-def with_changeable(request: OrgRequest, keys):
+def with_changeable(request: OrgRequest, keys: Iterable[ApiKey]) -> list[ApiKey]:
     """Mark each key with whether this member may change it (for the row buttons)."""
     keys = list(keys)
     allowed = set(
@@ -118,7 +123,9 @@ def with_changeable(request: OrgRequest, keys):
 @require_safe
 @vary_on_headers("HX-Request")
 @membership_required
-def environment_keys(request: OrgRequest, project_slug, environment_slug):
+def environment_keys(
+    request: OrgRequest, project_slug: str, environment_slug: str
+) -> TemplateResponse:
     """An environment's keys tab; htmx asks for the table alone when keys change."""
     environment = environment_for(request, project_slug, environment_slug)
     template = "keys/environment_keys.html"
@@ -148,7 +155,7 @@ def environment_keys(request: OrgRequest, project_slug, environment_slug):
     )
 
 
-def show_once(request: OrgRequest, key, plaintext):
+def show_once(request: OrgRequest, key: ApiKey, plaintext: str) -> TemplateResponse:
     """The one response that carries a new key's plaintext (never cached)."""
     response = TemplateResponse(
         request,
@@ -166,7 +173,9 @@ def show_once(request: OrgRequest, key, plaintext):
 @never_cache
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_keys")
-def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
+def key_create(
+    request: OrgRequest, project_slug: str = "", environment_slug: str = ""
+) -> TemplateResponse:
     """`New API Key`: the form, then the key, once.
 
     With an environment in the URL (its keys tab) the key goes there; without (the
@@ -195,7 +204,7 @@ def key_create(request: OrgRequest, project_slug=None, environment_slug=None):
     return TemplateResponse(request, template, context, status=status)
 
 
-def verify_url(request):
+def verify_url(request: HttpRequest) -> str:
     """Where a service checks a key: `GET /v1/auth/verify`, on this host."""
     return request.build_absolute_uri(reverse("verify"))
 
@@ -203,7 +212,7 @@ def verify_url(request):
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @membership_required(allow="manages_keys")
-def key_admin(request: OrgRequest):
+def key_admin(request: OrgRequest) -> HttpResponse:
     """Every key of the organization, filtered, with revocation one by one or in bulk.
 
     A whole key pasted to find it is POSTed (`secret`), so it never travels in a URL; the page
@@ -236,7 +245,9 @@ def key_admin(request: OrgRequest):
     )
 
 
-def to_pasted_key(request: OrgRequest, keys, secret, query):
+def to_pasted_key(
+    request: OrgRequest, keys: ApiKeyQuerySet, secret: str, query: QueryDict
+) -> HttpResponse:
     """The admin page again, searching for the pasted key by its public id: the key itself
     stays in no URL."""
     match = keys.matching(secret).first() if secret else None
@@ -250,7 +261,7 @@ def to_pasted_key(request: OrgRequest, keys, secret, query):
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_keys")
 @recent_sign_in_required
-def key_revoke(request: OrgRequest):
+def key_revoke(request: OrgRequest) -> HttpResponse:
     """Confirm, with a reason, then revoke one or many keys at once."""
     source = request.POST if request.method == "POST" else request.GET
     wanted = [k for k in source.getlist("keys") if tokens.PUBLIC_ID_RE.fullmatch(k)]
@@ -279,7 +290,7 @@ def key_revoke(request: OrgRequest):
     return TemplateResponse(request, template, context, status=status)
 
 
-def revoked(request: OrgRequest, message):
+def revoked(request: OrgRequest, message: str) -> HttpResponse:
     """After a revocation: htmx gets the message and refreshes the keys; a plain POST goes
     back where it started."""
     if request.htmx:
@@ -289,7 +300,7 @@ def revoked(request: OrgRequest, message):
     return redirect(safe_next(request, request.POST.get("next")))
 
 
-def safe_next(request, url):
+def safe_next(request: OrgRequest, url: str | None) -> str:
     """Where to go after a plain (non-htmx) revocation: back where it started, if ours."""
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
@@ -299,7 +310,7 @@ def safe_next(request, url):
 @require_safe
 @vary_on_headers("HX-Request")
 @membership_required
-def key_detail(request: OrgRequest, key_id):
+def key_detail(request: OrgRequest, key_id: str) -> TemplateResponse:
     """One key: its settings, its audit timeline and its recent use; htmx asks for the page's
     body again after a revocation or rotation (`keysChanged`)."""
     key = with_changeable(request, [key_for(request, key_id)])[0]
@@ -322,7 +333,7 @@ def key_detail(request: OrgRequest, key_id):
 
 @require_http_methods(["GET", "POST"])
 @membership_required(allow="can_create_keys")
-def key_edit(request: OrgRequest, key_id):
+def key_edit(request: OrgRequest, key_id: str) -> HttpResponse:
     key = changeable_key(request, key_id)
     form = KeyEditForm(
         request.POST if request.method == "POST" else None,
@@ -345,7 +356,7 @@ def key_edit(request: OrgRequest, key_id):
 @never_cache
 @vary_on_headers("HX-Request")
 @membership_required(allow="can_create_keys")
-def key_rotate(request: OrgRequest, key_id):
+def key_rotate(request: OrgRequest, key_id: str) -> HttpResponse:
     """Rotate with a grace window; the new key appears once, behind the copy gate."""
     key = changeable_key(request, key_id)
     not_rotatable = "Only an active key that is not already rotated can be rotated."

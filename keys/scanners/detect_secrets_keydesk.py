@@ -11,6 +11,7 @@ checksum fails is a lookalike (a placeholder, a typo, a forgery) and is not repo
 
 import re
 import zlib
+from collections.abc import Generator
 
 from detect_secrets.plugins.base import RegexBasedDetector
 
@@ -18,7 +19,7 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 KEY = re.compile(r"(?<![0-9A-Za-z_])kd_(?:live|test)_[0-9A-Za-z]{46}(?![0-9A-Za-z])")
 
 
-def checksum_holds(key):
+def checksum_holds(key: str) -> bool:
     body, check = key[:-6], key[-6:]
     number, digits = zlib.crc32(body.encode("ascii")), []
     for _ in range(6):
@@ -33,7 +34,7 @@ class KeydeskKeyDetector(RegexBasedDetector):
     secret_type = "Keydesk API Key"  # noqa: S105 - the finding's name, not a secret
     denylist = (KEY,)
 
-    def analyze_string(self, string):
+    def analyze_string(self, string: str) -> Generator[str]:
         for match in super().analyze_string(string):
             if checksum_holds(match):
                 yield match

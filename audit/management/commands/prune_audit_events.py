@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.chain import chains_to_check, prune_chain, prune_cutoff, retention_days
 
@@ -10,12 +12,19 @@ class Command(BaseCommand):
         "pruned hash, so the rest still verifies. 0 keeps every event."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, help="Keep this many days (default: setting).")
         parser.add_argument("--organization", help="Only this organization's chain (its slug).")
         parser.add_argument("--dry-run", action="store_true", help="Count, delete nothing.")
 
-    def handle(self, *args, days=None, organization=None, dry_run=False, **options):
+    def handle(
+        self,
+        *args: Any,
+        days: int | None = None,
+        organization: str | None = None,
+        dry_run: bool = False,
+        **options: Any,
+    ) -> None:
         days = retention_days() if days is None else days
         if not days:
             self.stdout.write("Retention is off (AUDIT_RETENTION_DAYS is 0): every event is kept.")
@@ -37,7 +46,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: nothing older than {cutoff:%Y-%m-%d %H:%M} UTC")
                 continue
             total += pruned.events
-            if dry_run:
+            if pruned.checkpoint is None:  # a dry run
                 self.stdout.write(f"{label}: would prune {pruned.events} events")
             else:
                 self.stdout.write(

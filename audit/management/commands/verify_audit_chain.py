@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit.chain import chains_to_check, verify_and_keep
 
@@ -9,10 +11,10 @@ class Command(BaseCommand):
         "broken event of each broken chain. The outcome shows on the review page."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", help="Only this organization's chain (its slug).")
 
-    def handle(self, *args, organization=None, **options):
+    def handle(self, *args: Any, organization: str | None = None, **options: Any) -> None:
         try:
             chains = chains_to_check(organization)
         except LookupError as error:

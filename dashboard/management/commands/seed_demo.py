@@ -1,7 +1,8 @@
 import secrets
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from environments.models import (
@@ -17,12 +18,14 @@ from environments.models import (
 class Command(BaseCommand):
     help = "Create the demo user, organization, project and environments (idempotent)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Set the demo user's password to this.")
         parser.add_argument("--url", help="Where the dashboard is served (`make run`), to print.")
 
     @transaction.atomic
-    def handle(self, *args, password=None, url=None, **options):
+    def handle(
+        self, *args: Any, password: str | None = None, url: str | None = None, **options: Any
+    ) -> None:
         user, created = User.objects.get_or_create(username="demo")
         if created or password:
             password = password or secrets.token_urlsafe(12)

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from environments.models import Environment
 from keys.models import InvalidExpiry, Kind, LifetimeTooLong, expiry_in, issue_api_key
@@ -8,7 +10,7 @@ from keys.text import NAME_MAX, InvalidText, clean_text
 class Command(BaseCommand):
     help = "Issue a service key and print it, alone, on stdout (the only time it is shown)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--project", required=True, help="Project slug.")
         parser.add_argument("--environment", required=True, help="Environment slug.")
         parser.add_argument("--name", required=True)
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             help="Organization slug; needed only when the project slug exists in several.",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             name = clean_text(options["name"], max_length=NAME_MAX)
         except InvalidText as problem:

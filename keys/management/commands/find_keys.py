@@ -1,19 +1,21 @@
 import os
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from keys import tokens
 from keys.leaks import known_keys, revoke_leaked
-from keys.models import Status
+from keys.models import ApiKey, Status
 
 # The key shape, not inside a longer run of key characters.
 KEY_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z_]){tokens.KEY_RE.pattern}(?![0-9A-Za-z])")
 LOOKUP_BATCH = 500
 
 
-def files_under(paths):
+def files_under(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             for folder, _, names in os.walk(path):
@@ -23,7 +25,7 @@ def files_under(paths):
             yield path
 
 
-def occurrences(path):
+def occurrences(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, key-shaped string with a valid checksum) in one file."""
     try:
         with path.open("rb") as f:
@@ -42,26 +44,28 @@ class Command(BaseCommand):
         "(never a whole key); exits 1 when a live key is found. --revoke revokes them."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--revoke", action="store_true", help="Revoke every live key found.")
         parser.add_argument("--reason", help="Why (with --revoke), e.g. 'found in build logs'.")
 
-    def handle(self, *args, paths, revoke, reason, **options):
+    def handle(
+        self, *args: Any, paths: list[str], revoke: bool, reason: str | None, **options: Any
+    ) -> None:
         if revoke and not (reason or "").strip():
             raise CommandError("--revoke needs --reason TEXT.")
         if reason and not revoke:
             raise CommandError("--reason goes with --revoke.")
-        paths = [Path(p) for p in paths]
-        missing = [str(p) for p in paths if not p.exists()]
+        roots = [Path(p) for p in paths]
+        missing = [str(p) for p in roots if not p.exists()]
         if missing:
             raise CommandError(f"No such file or folder: {', '.join(missing)}")
 
         found = [
-            (f"{path}:{n}", key) for path in files_under(paths) for n, key in occurrences(path)
+            (f"{path}:{n}", key) for path in files_under(roots) for n, key in occurrences(path)
         ]
         distinct = list(dict.fromkeys(key for _, key in found))
-        keys = {}
+        keys: dict[str, ApiKey] = {}
         for start in range(0, len(distinct), LOOKUP_BATCH):
             keys.update(known_keys(distinct[start : start + LOOKUP_BATCH]))
 
@@ -73,14 +77,14 @@ class Command(BaseCommand):
                     f"{where}  {tokens.hint(plaintext)}  not a key of this deployment"
                 )
                 continue
-            status = key.status
+            status: str = key.status
             if status == Status.ACTIVE:
                 live = True
                 if revoke:
                     revoke_leaked(
                         plaintexts=[plaintext],
                         source="find_keys",
-                        reason=reason.strip(),
+                        reason=(reason or "").strip(),
                         where=where,
                     )
                     key.refresh_from_db(fields=["revoked_at", "revoked_reason"])

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from keys.scheduled import run_scheduled_events, scheduled_events
 
@@ -10,10 +12,10 @@ class Command(BaseCommand):
         "sent once, so queueing twice is harmless."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", action="store_true", help="Run them now, in this process.")
 
-    def handle(self, *args, now, **options):
+    def handle(self, *args: Any, now: bool, **options: Any) -> None:
         if now:
             counts = run_scheduled_events()
             self.stdout.write(", ".join(f"{n} {what}" for what, n in counts.items()))
