@@ -109,36 +109,37 @@ class SharedCounters:
     def __init__(self, redis_cache: RedisCache) -> None:
         self.cache = redis_cache
         self.script: Any = None
-
-    def client(self) -> Any:
         # Django's Redis backend has no public way to run a script; its client is the way in.
-        return self.cache._cache.get_client(write=True)
+        # One for the process (redis-py's clients are thread-safe): the backend builds a new
+        # one, with its table of ~170 reply callbacks, on every call, which cost more than the
+        # round trip. Its pool still checks a connection before each command (one closed by a
+        # Redis restart is replaced, not used).
+        self.client = redis_cache._cache.get_client(write=True)
 
     def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None) -> Count:
-        client = self.client()
         if self.script is None:
-            self.script = client.register_script(SLIDING_WINDOW_LUA)
-        keys = [self.cache.make_and_validate_key(f"kd:rl:{key_pk}")]
-        keys.append(self.cache.make_and_validate_key(use_counter or "kd:use:none"))
+            self.script = self.client.register_script(SLIDING_WINDOW_LUA)
+        # make_key: these names are ours, and validating them costs more than the rest here.
+        keys = [self.cache.make_key(f"kd:rl:{key_pk}")]
+        keys.append(self.cache.make_key(use_counter or "kd:use:none"))
         member = os.urandom(6).hex()
         allowed, used, reset = self.script(
             keys=keys,
             args=[WINDOW, limit, member, int(bool(use_counter)), USAGE_TTL],
-            client=client,
+            client=self.client,
         )
         return Count(bool(allowed), int(used), max(math.ceil(int(reset) / 1_000_000), 1))
 
     def take_uses(self, counter: str) -> int:
-        return int(self.client().getdel(self.cache.make_and_validate_key(counter)) or 0)
+        return int(self.client.getdel(self.cache.make_key(counter)) or 0)
 
     def give_back(self, counter: str, count: int) -> None:
-        client = self.client()
-        key = self.cache.make_and_validate_key(counter)
-        client.incrby(key, count)
-        client.expire(key, USAGE_TTL)
+        key = self.cache.make_key(counter)
+        self.client.incrby(key, count)
+        self.client.expire(key, USAGE_TTL)
 
     def peek_uses(self, names: list[str]) -> dict[str, int]:
-        values = self.client().mget([self.cache.make_and_validate_key(n) for n in names])
+        values = self.client.mget([self.cache.make_key(n) for n in names])
         return {name: int(value) for name, value in zip(names, values, strict=True) if value}
 
 
