@@ -165,7 +165,8 @@ def _lookup(digests: list[str]) -> tuple[Any, ...] | None:
         driver: Any
         if connection.vendor == "postgresql":
             # Server-side binding (Django's cursors bind on the client): psycopg prepares the
-            # statement after a few runs, and PostgreSQL skips parsing and planning from then on.
+            # statement on its fifth run (prepare_threshold, config/settings.py), and PostgreSQL
+            # skips parsing and planning it from then on.
             driver = psycopg.Cursor(connection.connection)
         else:
             driver = connection.connection.cursor()

@@ -142,6 +142,19 @@ def test_a_valid_hot_key_costs_one_query(client, api_key):
     assert len(queries) == 5
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="runs in the PostgreSQL leg of the suite (.ci/run)"
+)
+def test_the_lookup_is_a_prepared_statement_on_postgresql(client, api_key):
+    """Django turns psycopg's prepared statements off; config/settings.py turns them back on."""
+    for _ in range(6):
+        assert client.get(URL, **bearer(api_key[1])).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    assert [s for s in statements if "FROM keys_apikey k" in s and "$1" in s]
+
+
 def test_a_revoked_key_fails_on_the_next_request(client, api_key, alice):
     key, plaintext = api_key
     assert client.get(URL, **bearer(plaintext)).status_code == 200
