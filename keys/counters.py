@@ -22,7 +22,10 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -109,12 +112,27 @@ class SharedCounters:
     def __init__(self, redis_cache: RedisCache) -> None:
         self.cache = redis_cache
         self.script: Any = None
-        # Django's Redis backend has no public way to run a script; its client is the way in.
-        # One for the process (redis-py's clients are thread-safe): the backend builds a new
-        # one, with its table of ~170 reply callbacks, on every call, which cost more than the
-        # round trip. Its pool still checks a connection before each command (one closed by a
-        # Redis restart is replaced, not used).
-        self.client = redis_cache._cache.get_client(write=True)
+        self.clients = threading.local()
+
+    @property
+    def client(self) -> Any:
+        """This thread's client, on a connection of its own.
+
+        Django's backend builds a new client (with its table of ~170 reply callbacks) on every
+        call, and its pool checks a connection out and in again around every command; together
+        they cost more than the round trip. A connection Redis has closed (a restart) fails
+        its next command: that command is sent once more, on a new connection."""
+        client = getattr(self.clients, "client", None)
+        if client is None:
+            # Django's Redis backend has no public way to run a script; its pool is the way in.
+            backend: Any = self.cache._cache
+            client = backend._client(
+                connection_pool=backend._get_connection_pool(write=True),
+                single_connection_client=True,
+            )
+            client.connection.retry = Retry(NoBackoff(), 1, (RedisConnectionError,))
+            self.clients.client = client
+        return client
 
     def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None) -> Count:
         if self.script is None:
