@@ -26,7 +26,8 @@ def _as_postgres(*command):
 
 @contextlib.contextmanager
 def throwaway_cluster():
-    """Yield a DATABASE_URL for a fresh database; stop and delete the cluster afterwards."""
+    """Yield a DATABASE_URL for a fresh database and the postmaster's pid; stop and delete the
+    cluster afterwards."""
     if not (PG_BIN / "initdb").exists():
         raise SystemExit(f"--postgres needs PostgreSQL 15 in {PG_BIN} (apt-get install postgresql)")
     workdir = Path(tempfile.mkdtemp(prefix="keydesk-bench-pg-"))
@@ -58,7 +59,8 @@ def throwaway_cluster():
             check=True,
             capture_output=True,
         )
-        yield f"postgres://bench:bench@127.0.0.1:{port}/bench"
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        yield f"postgres://bench:bench@127.0.0.1:{port}/bench", postmaster
     finally:
         if started:
             _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
