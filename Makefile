@@ -65,8 +65,10 @@ lint: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# gunicorn + wrk on loopback, then in-process against djangorestframework-api-key (bench/README.md).
-# BENCH_ARGS: e.g. --postgres, --strict, or `-- --rounds 3` for bench/run.py. Needs wrk.
+# gunicorn + wrk on loopback, on SQLite and on a throwaway PostgreSQL + Redis (as root), then
+# in-process against djangorestframework-api-key (bench/README.md). BENCH_ARGS: e.g.
+# "--postgres --redis" (that configuration only), --strict, or `-- --rounds 3` for bench/run.py.
+# Needs wrk.
 bench: $(STAMP)
 	$(PY) -c 'import rest_framework_api_key' 2>/dev/null || $(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m bench $(BENCH_ARGS)

@@ -206,7 +206,7 @@ def main():
     if args.postgres:
         from bench.postgres import throwaway_cluster
 
-        with throwaway_cluster() as url:
+        with throwaway_cluster() as (url, _):
             os.environ["DATABASE_URL"] = url
             return run(args)
     return run(args)

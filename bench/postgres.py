@@ -10,8 +10,11 @@ from tests.server import PG_BIN, postgres_cluster
 
 @contextlib.contextmanager
 def throwaway_cluster():
-    """Yield a DATABASE_URL for a fresh database; stop and delete the cluster afterwards."""
+    """Yield a DATABASE_URL for a fresh database and the postmaster's pid; stop and delete the
+    cluster afterwards."""
     if not (PG_BIN / "initdb").exists():
         raise SystemExit(f"--postgres needs PostgreSQL 15 in {PG_BIN} (apt-get install postgresql)")
     with postgres_cluster() as cluster:
-        yield cluster.url()
+        # The postmaster's pid: the bench counts its CPU (and its backends') per request.
+        postmaster = int((cluster.directory / "data" / "postmaster.pid").read_text().split()[0])
+        yield cluster.url(), postmaster

@@ -6,7 +6,7 @@ DATABASE_URL, SECRET_KEY and KEY_HASH_SECRET come from the environment, as in pr
 
 import os
 
-os.environ.setdefault("DEBUG", "false")
+os.environ["DEBUG"] = "false"  # production settings, whatever the shell says
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from config.settings import *  # noqa: F403

@@ -116,15 +116,17 @@ MIDDLEWARE = [
     "config.outages.DatabaseOutageMiddleware",  # a 503, not a 500, while the database is away
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # /v1/auth/verify answers here, with the headers above and none of the session work below.
+    "keys.middleware.VerifyLaneMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dashboard.middleware.AccountSetupMiddleware",
     "dashboard.middleware.ProviderUnreachableMiddleware",
@@ -161,6 +163,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # verification (on SQLite, closing the last one also checkpoints the WAL).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django turns psycopg's prepared statements off. Only key verification's lookup binds on
+    # the server (Django's cursors bind on the client and are never prepared): psycopg prepares
+    # it on its fifth run, and PostgreSQL then skips parsing and planning it, which took longer
+    # than running it. Off behind a pooler that cannot keep them (pgbouncer before 1.21 in
+    # transaction pooling): DATABASE_PREPARED_STATEMENTS=false.
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": 5 if env.bool("DATABASE_PREPARED_STATEMENTS", default=True) else None,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction begins, which serialises audit
     # chain appends; WAL lets readers carry on while one request writes.

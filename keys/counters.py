@@ -22,7 +22,10 @@ from typing import Any
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -109,36 +112,52 @@ class SharedCounters:
     def __init__(self, redis_cache: RedisCache) -> None:
         self.cache = redis_cache
         self.script: Any = None
+        self.clients = threading.local()
 
+    @property
     def client(self) -> Any:
-        # Django's Redis backend has no public way to run a script; its client is the way in.
-        return self.cache._cache.get_client(write=True)
+        """This thread's client, on a connection of its own.
+
+        Django's backend builds a new client (with its table of ~170 reply callbacks) on every
+        call, and its pool checks a connection out and in again around every command; together
+        they cost more than the round trip. A connection Redis has closed (a restart) fails
+        its next command: that command is sent once more, on a new connection."""
+        client = getattr(self.clients, "client", None)
+        if client is None:
+            # Django's Redis backend has no public way to run a script; its pool is the way in.
+            backend: Any = self.cache._cache
+            client = backend._client(
+                connection_pool=backend._get_connection_pool(write=True),
+                single_connection_client=True,
+            )
+            client.connection.retry = Retry(NoBackoff(), 1, (RedisConnectionError,))
+            self.clients.client = client
+        return client
 
     def hit(self, key_pk: int | str, limit: int, *, use_counter: str | None) -> Count:
-        client = self.client()
         if self.script is None:
-            self.script = client.register_script(SLIDING_WINDOW_LUA)
-        keys = [self.cache.make_and_validate_key(f"kd:rl:{key_pk}")]
-        keys.append(self.cache.make_and_validate_key(use_counter or "kd:use:none"))
+            self.script = self.client.register_script(SLIDING_WINDOW_LUA)
+        # make_key: these names are ours, and validating them costs more than the rest here.
+        keys = [self.cache.make_key(f"kd:rl:{key_pk}")]
+        keys.append(self.cache.make_key(use_counter or "kd:use:none"))
         member = os.urandom(6).hex()
         allowed, used, reset = self.script(
             keys=keys,
             args=[WINDOW, limit, member, int(bool(use_counter)), USAGE_TTL],
-            client=client,
+            client=self.client,
         )
         return Count(bool(allowed), int(used), max(math.ceil(int(reset) / 1_000_000), 1))
 
     def take_uses(self, counter: str) -> int:
-        return int(self.client().getdel(self.cache.make_and_validate_key(counter)) or 0)
+        return int(self.client.getdel(self.cache.make_key(counter)) or 0)
 
     def give_back(self, counter: str, count: int) -> None:
-        client = self.client()
-        key = self.cache.make_and_validate_key(counter)
-        client.incrby(key, count)
-        client.expire(key, USAGE_TTL)
+        key = self.cache.make_key(counter)
+        self.client.incrby(key, count)
+        self.client.expire(key, USAGE_TTL)
 
     def peek_uses(self, names: list[str]) -> dict[str, int]:
-        values = self.client().mget([self.cache.make_and_validate_key(n) for n in names])
+        values = self.client.mget([self.cache.make_key(n) for n in names])
         return {name: int(value) for name, value in zip(names, values, strict=True) if value}
 
 

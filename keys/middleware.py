@@ -14,6 +14,8 @@ from http import HTTPStatus
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
+from config.outages import DATABASE_ERRORS, database_unavailable
+
 API_PREFIX = "/v1/"
 CODES = {
     400: "bad_request",
@@ -23,8 +25,13 @@ CODES = {
     415: "unsupported_media_type",
     500: "internal_error",
 }
-# Headers of the replaced answer worth keeping: what to do next (Allow, Retry-After, ...).
-KEPT = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary")
+# Headers of the replaced answer worth keeping: what to do next (Allow, Retry-After, ...), and
+# the security headers the middleware inside this one set on every answer.
+KEPT = (
+    *("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary"),
+    *("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"),
+    *("Referrer-Policy", "Cross-Origin-Opener-Policy", "Strict-Transport-Security"),
+)
 
 
 def api_error(status: int, code: str | None = None, message: str | None = None) -> JsonResponse:
@@ -80,3 +87,32 @@ class JsonErrorsMiddleware:
         if isinstance(exception, RequestDataTooBig) and request.path_info.startswith(API_PREFIX):
             return api_error(413, message="The request body is too large.")
         return None
+
+
+VERIFY_PATH = "/v1/auth/verify"
+
+
+class VerifyLaneMiddleware:
+    """`/v1/auth/verify` straight to its view, past the middleware below this one.
+
+    Verification sits in front of every request of a team's services, and a key, not a
+    session, authenticates it: sessions, users, CSRF, messages, htmx, account set-up and
+    django-axes have nothing to do for it, and cost about as much as the verification itself.
+    The middleware above this one (JSON errors, security headers, CommonMiddleware, framing,
+    CSP) answers it as it answers every request; a database outage is the same 503 as
+    DatabaseOutageMiddleware's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        from keys.api import verify_endpoint  # the view imports this module
+
+        self.get_response = get_response
+        self.verify = verify_endpoint
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.path_info != VERIFY_PATH:
+            return self.get_response(request)
+        try:
+            return self.verify(request)
+        except DATABASE_ERRORS as error:
+            return database_unavailable(request, error)

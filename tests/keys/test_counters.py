@@ -102,3 +102,20 @@ def test_a_redis_outage_keeps_verification_correct_and_logs_once(
 
         assert cache.get(f"kd:use:{key.pk}:" + time.strftime("%Y-%m-%d", time.gmtime())) == 1
     assert any("answers again" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.process
+def test_a_redis_restart_between_two_requests_costs_no_shared_count(
+    client, development, alice, settings
+):
+    """Each thread keeps its connection to Redis; one that Redis closed is replaced on the
+    request that finds it closed, not counted in the process meanwhile."""
+    _, plaintext = issue_api_key(environment=development, name="k", by=alice)
+    with redis_server() as url:
+        use_redis(settings, url)
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        assert client.get(VERIFY, **bearer(plaintext))["RateLimit-Remaining"] == "599"
+    with redis_server(port=port):  # the same Redis, restarted: empty, its scripts unknown
+        assert client.get(VERIFY, **bearer(plaintext))["RateLimit-Remaining"] == "599"
+        assert not counters.degraded
+        assert client.get(VERIFY, **bearer(plaintext))["RateLimit-Remaining"] == "598"

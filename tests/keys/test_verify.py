@@ -104,12 +104,53 @@ def test_an_unknown_key_is_401(client, db):
     assert response["WWW-Authenticate"] == "Bearer"
 
 
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def test_every_answer_carries_the_security_headers_and_no_session(client, api_key, alice):
+    """Verification skips the session middleware (keys.middleware.VerifyLaneMiddleware), not
+    the headers every answer carries; a browser's session cookie is neither read nor renewed."""
+    livez = client.get("/livez")
+    client.force_login(alice)
+    answers = {
+        200: client.get(URL, **bearer(api_key[1])),
+        401: client.get(URL),
+        405: client.post(URL, **bearer(api_key[1])),
+    }
+    for status, response in answers.items():
+        assert response.status_code == status
+        assert response["Content-Type"] == "application/json"
+        for name in SECURITY_HEADERS:
+            assert response[name] == livez[name], (status, name)
+        assert "Set-Cookie" not in response and not response.cookies, status
+        assert "Cookie" not in response.get("Vary", ""), status
+
+
 def test_a_valid_hot_key_costs_one_query(client, api_key):
     client.get(URL, **bearer(api_key[1]))  # first use writes last_used_at
     with CaptureQueriesContext(connection) as queries:
         for _ in range(5):
             assert client.get(URL, **bearer(api_key[1])).status_code == 200
     assert len(queries) == 5
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="runs in the PostgreSQL leg of the suite (.ci/run)"
+)
+def test_the_lookup_is_a_prepared_statement_on_postgresql(client, api_key):
+    """Django turns psycopg's prepared statements off; config/settings.py turns them back on."""
+    for _ in range(6):
+        assert client.get(URL, **bearer(api_key[1])).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    assert [s for s in statements if "FROM keys_apikey k" in s and "$1" in s]
 
 
 def test_a_revoked_key_fails_on_the_next_request(client, api_key, alice):
