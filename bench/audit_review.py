@@ -203,24 +203,22 @@ def main():
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     parser.add_argument("--explain", action="store_true", help="print each events query's plan")
     args = parser.parse_args()
-    if args.postgres:
-        from bench.postgres import throwaway_cluster
+    from bench.postgres import run_on
 
-        with throwaway_cluster() as (url, _):
-            os.environ["DATABASE_URL"] = url
-            return run(args)
-    return run(args)
+    return run_on(args, run)
 
 
 def run(args):
     setup_django()
     import django
     from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     from audit.models import NEWEST_FIRST, AuditEvent, ChainHead
     from config.pagination import OLDER
+
+    # The suite's client: its force_login is a sign-in a moment ago, as exports ask for one.
+    from tests.conftest import Client
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)

@@ -12,7 +12,6 @@ the time stay the same however deep the page. `--explain` prints each list query
 """
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -76,13 +75,9 @@ def main():
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     parser.add_argument("--explain", action="store_true", help="print each list query's plan")
     args = parser.parse_args()
-    if args.postgres:
-        from bench.postgres import throwaway_cluster
+    from bench.postgres import run_on
 
-        with throwaway_cluster() as (url, _):
-            os.environ["DATABASE_URL"] = url
-            return run(args)
-    return run(args)
+    return run_on(args, run)
 
 
 def run(args):

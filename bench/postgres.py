@@ -4,6 +4,7 @@ only, run as `postgres` when started as root), removed when the bench ends.
 """
 
 import contextlib
+import os
 
 from tests.server import PG_BIN, postgres_cluster
 
@@ -18,3 +19,12 @@ def throwaway_cluster():
         # The postmaster's pid: the bench counts its CPU (and its backends') per request.
         postmaster = int((cluster.directory / "data" / "postmaster.pid").read_text().split()[0])
         yield cluster.url(), postmaster
+
+
+def run_on(args, run):
+    """`run(args)`, against a throwaway cluster's database when `args.postgres` asks for one."""
+    if not args.postgres:
+        return run(args)
+    with throwaway_cluster() as (url, _):
+        os.environ["DATABASE_URL"] = url
+        return run(args)
