@@ -366,11 +366,16 @@ def key_operation[F: Callable[..., Any]](
 @key_operation("POST", "/api-keys", status=201, out=KeyCreatedOut, summary="Create")
 def create_key(request: ManageRequest, body: KeyIn) -> HttpResponse:
     caller = calling_key(request)
-    # Unless told otherwise, a new key inherits the caller's expiry and networks.
+    # Unless told otherwise, a new key inherits the caller's expiry, networks and origins.
     expires_at = body.expires_at or caller.expires_at
     allowed_ips = body.allowed_ips or caller.allowed_ips
+    allowed_origins = body.allowed_origins or caller.allowed_origins
     check_may_issue(
-        caller, permissions=body.permissions, expires_at=expires_at, allowed_ips=allowed_ips
+        caller,
+        permissions=body.permissions,
+        expires_at=expires_at,
+        allowed_ips=allowed_ips,
+        allowed_origins=allowed_origins,
     )
     columns = permission_columns(body.permissions)
     key, plaintext = issue_api_key(
@@ -383,7 +388,7 @@ def create_key(request: ManageRequest, body: KeyIn) -> HttpResponse:
         description=body.description,
         expires_at=expires_at,
         allowed_ips=allowed_ips,
-        allowed_origins=body.allowed_origins or [],
+        allowed_origins=allowed_origins,
         rate_limit=body.rate_limit,
         request=request,
     )
@@ -439,6 +444,7 @@ def patch_key(request: ManageRequest, key_id: str, body: KeyChanges) -> dict[str
         permissions=sent.get("permissions") or [],
         expires_at=changes.get("expires_at", key.expires_at),
         allowed_ips=changes.get("allowed_ips", key.allowed_ips),
+        allowed_origins=changes.get("allowed_origins", key.allowed_origins),
     )
     update_api_key(key=key, by=caller, changes=changes, request=request)
     return KeyOut.of(key)
@@ -463,7 +469,11 @@ def rotate_key(
     key = key_in_project(request, key_id)
     caller = calling_key(request)
     check_may_issue(
-        caller, permissions=key.permissions, expires_at=key.expires_at, allowed_ips=key.allowed_ips
+        caller,
+        permissions=key.permissions,
+        expires_at=key.expires_at,
+        allowed_ips=key.allowed_ips,
+        allowed_origins=key.allowed_origins,
     )
     grace = body.grace_seconds if body else 0
     try:

@@ -28,7 +28,7 @@ from audit.chain import record
 from audit.models import Action
 from config.pagination import Keyset
 from environments.models import Environment, EnvironmentTag, Membership, Organization, Project
-from keys import tokens
+from keys import origins, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -504,12 +504,14 @@ def check_may_issue(
     permissions: Iterable[str],
     expires_at: datetime | None = None,
     allowed_ips: Iterable[str] = (),
+    allowed_origins: Iterable[str] = (),
 ) -> None:
     """Raise BeyondIssuer unless `issuer` may give a key these permissions (names), this
-    expiry and these networks, whether it makes, changes or rotates the key.
+    expiry, these networks and these origins, whether it makes, changes or rotates the key.
 
     A key (the API's caller) gives nothing beyond its own: no permission it lacks, no later
-    expiry (nor none, when it has one), no network outside its own. A member (a Membership,
+    expiry (nor none, when it has one), no network outside its own, no page its own origins do
+    not admit (nor every page, when it has some). A member (a Membership,
     in the dashboard) gives any expiry and networks, and `manage` only if the role grants it
     (DESIGN.md section 7)."""
     wanted = set(permissions) - {Permission.READ.value}
@@ -537,6 +539,13 @@ def check_may_issue(
             raise BeyondIssuer(
                 "This key works only from some networks: it cannot give a key more of them."
             )
+    given_origins = list(allowed_origins)
+    if issuer.allowed_origins and not (
+        given_origins and origins.within(given_origins, issuer.allowed_origins)
+    ):
+        raise BeyondIssuer(
+            "This key works only from some origins: it cannot give a key more of them."
+        )
 
 
 def unflushed_days(today: date) -> tuple[date, date]:

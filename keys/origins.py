@@ -77,3 +77,21 @@ def allowed(origin: Origin | None, entries: Iterable[str]) -> bool:
         elif host == match["host"]:
             return True
     return False
+
+
+def within(given: Iterable[str], own: Iterable[str]) -> bool:
+    """Whether every stored entry of `given` admits only pages that `own`'s entries admit too:
+    the same entry, or one origin (with its scheme) that `own` allows. A host pattern or a
+    wildcard counts only as itself: what it would admit cannot be listed to check."""
+    own = list(own)
+    for entry in given:
+        if entry in own:
+            continue
+        match = ENTRY_RE.fullmatch(entry)
+        if match is None or not match["scheme"] or match["wildcard"]:
+            return False
+        scheme, port = match["scheme"], match["port"]
+        origin = (scheme, match["host"], int(port) if port else 443 if scheme == "https" else 80)
+        if not allowed(origin, own):
+            return False
+    return True

@@ -169,3 +169,67 @@ def test_rotation_keeps_the_origins(client, development, alice):
     )
     new, _ = rotate_api_key(key=key, by=alice)
     assert new.allowed_origins == ["*.example.com"]
+
+
+def post_key(client, caller, origin, **fields):
+    body = {"name": "made", "environment": "development", **fields}
+    return client.post(
+        "/v1/api-keys",
+        json.dumps(body),
+        content_type="application/json",
+        **bearer(caller, HTTP_ORIGIN=origin),
+    )
+
+
+def test_a_key_limited_to_origins_gives_no_key_more_of_them(client, development, alice):
+    _, caller = issue_api_key(
+        environment=development,
+        name="web ops",
+        by=alice,
+        manage=True,
+        allowed_origins=["https://app.example.com", "*.example.org"],
+    )
+    origin = "https://app.example.com"
+
+    inherited = post_key(client, caller, origin)
+    assert inherited.status_code == 201
+    assert inherited.json()["allowed_origins"] == ["https://app.example.com", "*.example.org"]
+    narrower = post_key(client, caller, origin, allowed_origins=["https://shop.example.org"])
+    assert narrower.status_code == 201
+    assert narrower.json()["allowed_origins"] == ["https://shop.example.org"]
+
+    for wider in (["https://evil.example"], ["*.example.com"], ["example.org"]):
+        refused = post_key(client, caller, origin, allowed_origins=wider)
+        assert refused.status_code == 403, wider
+        assert refused.json()["error"]["code"] == "insufficient_permissions"
+        assert "only from some origins" in refused.json()["error"]["message"]
+
+    # Nor by widening a key it made afterwards.
+    widened = client.patch(
+        f"/v1/api-keys/{narrower.json()['id']}",
+        json.dumps({"allowed_origins": []}),
+        content_type="application/json",
+        **bearer(caller, HTTP_ORIGIN=origin),
+    )
+    assert widened.status_code == 403
+    assert client.get(
+        f"/v1/api-keys/{narrower.json()['id']}", **bearer(caller, HTTP_ORIGIN=origin)
+    ).json()["allowed_origins"] == ["https://shop.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["https://app.example.com"], True),
+        (["https://a.b.example.org:443"], True),
+        (["http://a.example.org"], True),
+        (["*.example.org"], True),
+        (["https://app.example.com:8443"], False),
+        (["app.example.com"], False),  # http too, which the issuer's entry does not admit
+        (["*.a.example.org"], False),  # a pattern counts only as itself
+        (["https://example.org"], False),  # a wildcard admits subdomains, not the bare domain
+    ],
+)
+def test_origins_within_are_those_the_issuers_admit(given, expected):
+    own = ["https://app.example.com", "*.example.org"]
+    assert origins.within(given, own) is expected
