@@ -50,6 +50,7 @@ from keys.models import (
     candidate_digests,
     granted_permissions,
     record_expiry,
+    unflushed_days,
 )
 
 logger = logging.getLogger(__name__)
@@ -303,10 +304,13 @@ side_writes = BestEffort()
 
 
 def record_use(
-    key_pk: int, last_used_at: datetime | None, now: datetime, counter: str, request: HttpRequest
+    key_pk: int, last_used_at: datetime | None, now: datetime, request: HttpRequest
 ) -> None:
     """Keep last use (time and client address) and daily counts without a write on every
-    request (best effort); the dashboard adds the counts not yet written when it reads them."""
+    request (best effort); the dashboard adds the counts not yet written when it reads them.
+
+    The write takes yesterday's counter too: the uses of a day's last minute would otherwise
+    wait in the cache until it forgets them."""
     if last_used_at is not None and (now - last_used_at).total_seconds() < USAGE_WRITE_INTERVAL:
         return
     if side_writes.paused:
@@ -317,15 +321,18 @@ def record_use(
         last_used_at__lt=now - timedelta(seconds=USAGE_WRITE_INTERVAL)
     )
     ip = client_ip(request)  # only on the write, once a minute
-    count = 0
+    taken: dict[str, int] = {}
     try:
         with brief_locks():
             if ApiKey.objects.filter(stale, pk=key_pk).update(last_used_at=now, last_used_ip=ip):
-                count = counters.take_uses(counter)
-                KeyUsage.add(key_pk, now.date(), count)
+                for day in unflushed_days(now.date()):
+                    counter = KeyUsage.counter(key_pk, day)
+                    taken[counter] = counters.take_uses(counter)
+                    KeyUsage.add(key_pk, day, taken[counter])
     except DatabaseError as error:
-        if count:
-            counters.give_back(counter, count)
+        for counter, count in taken.items():  # the transaction wrote none of them
+            if count:
+                counters.give_back(counter, count)
         side_writes.failed("a key's last use", error)
     else:
         side_writes.succeeded()
@@ -428,6 +435,6 @@ def verify(
             f"This key may make {limit} requests a minute; retry after {headers['Retry-After']} s.",
             headers,
         )
-    record_use(pk, _datetime(last_used_at), now, use_counter, request)
+    record_use(pk, _datetime(last_used_at), now, request)
     verified.require(permissions)
     return verified

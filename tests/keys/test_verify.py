@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from keys import tokens
-from keys.models import ApiKey, issue_api_key, revoke_api_key, update_api_key
+from keys.counters import counters
+from keys.models import ApiKey, KeyUsage, issue_api_key, revoke_api_key, update_api_key
 from keys.verification import ip_allowed
 from tests.conftest import bearer
 
@@ -279,6 +280,21 @@ def test_it_keeps_last_use_without_writing_every_time(client, api_key):
     key.refresh_from_db()
     assert key.last_used_at > first
     assert key.usage.get().requests == 5
+
+
+def test_the_first_write_of_a_day_takes_the_uses_of_the_day_before(client, api_key):
+    """Uses in the last minute of a day wait in the cache; the key's next write flushes them
+    to their own day instead of leaving them to expire with the cache entry."""
+    key, plaintext = api_key
+    today = timezone.now().date()
+    yesterday = today - timedelta(days=1)
+    counters.give_back(KeyUsage.counter(key.pk, yesterday), 4)
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now() - timedelta(days=1))
+
+    assert client.get(URL, **bearer(plaintext)).status_code == 200
+    assert dict(key.usage.values_list("day", "requests")) == {yesterday: 4, today: 1}
+    assert KeyUsage.pending([key.pk], [yesterday, today]) == {}
+    assert [count for _, count in KeyUsage.per_day(key)[-2:]] == [4, 1]  # counted once
 
 
 def test_the_verify_answer_never_echoes_the_secret(client, api_key):
