@@ -4,9 +4,14 @@ The personas come from tests/conftest.py; the live server runs in another thread
 database is transactional (each persona is committed before the browser asks for it).
 """
 
+import contextlib
 import re
+import threading
+import time
 
 import pytest
+from django.core.signals import request_finished, request_started
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
@@ -14,6 +19,48 @@ from tests.conftest import PASSWORD
 KEY_PATTERN = re.compile(r"kd_(live|test)_[0-9A-Za-z]{46}")
 # Fast failures: a broken flow should cost seconds, not the 30 s Playwright default.
 TIMEOUT_MS = 5_000
+
+
+class InFlight:
+    """How many requests the live server is answering right now (its threads send Django's
+    request_started and request_finished)."""
+
+    def __init__(self):
+        self.count, self.lock = 0, threading.Lock()
+        request_started.connect(self.started, weak=False)
+        request_finished.connect(self.finished, weak=False)
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.count -= 1
+
+    def wait_for_none(self, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while self.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+in_flight = InFlight()
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Send the test's pages to about:blank, and let the live server finish what they asked,
+    before any fixture goes: a page still polling (the quickstart's step 4) would otherwise
+    hold a table lock while the transactional database is flushed, and PostgreSQL ends one as
+    a deadlock. (Pages stay open: fixtures may still talk to them, e.g. over CDP.)"""
+    page = getattr(item, "funcargs", {}).get("page")
+    if page is not None:
+        for context in page.context.browser.contexts:
+            for open_page in context.pages:
+                with contextlib.suppress(PlaywrightError):
+                    open_page.goto("about:blank")
+        in_flight.wait_for_none()
+    yield
 
 
 @pytest.fixture(autouse=True)
