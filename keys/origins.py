@@ -90,8 +90,6 @@ def within(given: Iterable[str], own: Iterable[str]) -> bool:
         match = ENTRY_RE.fullmatch(entry)
         if match is None or not match["scheme"] or match["wildcard"]:
             return False
-        scheme, port = match["scheme"], match["port"]
-        origin = (scheme, match["host"], int(port) if port else 443 if scheme == "https" else 80)
-        if not allowed(origin, own):
+        if not allowed(request_origin(entry, None), own):
             return False
     return True
